@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from visgen.model import Location
+if TYPE_CHECKING:
+    from visgen.model import Location
 
 __all__ = ["RULES", "Finding", "Severity", "exit_status"]
 

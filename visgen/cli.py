@@ -1,0 +1,103 @@
+"""The ``visgen`` command line: argparse, one module per subcommand, exit codes 0/1/2.
+
+Exit status: 0 clean, 1 findings, 2 bad input or usage. Errors the user can cause are
+:class:`visgen.errors.VisgenError` and print as one ``visgen: error:`` message with no
+traceback; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import TYPE_CHECKING
+
+from visgen import __version__
+from visgen.errors import VisgenError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["COMMANDS", "main"]
+
+
+def __dir__() -> list[str]:
+    return list(__all__)
+
+
+COMMANDS: dict[str, str] = {
+    "lint": "validate a manifest",
+    "generate": "write the export header, linker files and registration source",
+    "check": "compare built binaries with the manifest",
+    "audit": "find C++ identity and cross-DSO hazards in a set of binaries",
+    "extract": "print a manifest that matches a binary's current exports",
+}
+"""Subcommand name -> one-line help. Each is implemented in ``visgen.commands.<name>``."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors as exit status 2 and one clear line (its default too)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"visgen: error: {message}\n")
+        raise SystemExit(2)
+
+
+def _available_commands() -> dict[str, str]:
+    from importlib.util import find_spec
+
+    return {
+        name: text
+        for name, text in COMMANDS.items()
+        if find_spec(f"visgen.commands.{name}") is not None
+    }
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="visgen",
+        description="Declare a C/C++ library's exported symbols once; generate, wire and check them.",
+        allow_abbrev=False,
+    )
+    parser.add_argument("--version", action="version", version=f"visgen {__version__}")
+    parser.add_argument(
+        "--cmakedir",
+        action="store_true",
+        help="print the folder to put on CMAKE_PREFIX_PATH and exit",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, text in _available_commands().items():
+        module = importlib.import_module(f"visgen.commands.{name}")
+        cmd_parser = sub.add_parser(name, help=text, description=text, allow_abbrev=False)
+        module.configure_parser(cmd_parser)
+        cmd_parser.set_defaults(_execute=module.execute)
+    return parser
+
+
+def _color_label(label: str, code: str) -> str:
+    return f"\033[{code}m{label}\033[0m" if sys.stderr.isatty() else label
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.cmakedir:
+        from visgen.resources import cmake_dir
+
+        print(cmake_dir())
+        return 0
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        status: int = args._execute(args)  # noqa: SLF001
+    except VisgenError as exc:
+        sys.stderr.write(f"visgen: {_color_label('error', '31;1')}: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("visgen: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 1
+    return status

@@ -1,0 +1,823 @@
+"""Read a manifest, validate it, and build the frozen model of :mod:`visgen.model`.
+
+Two kinds of problems, reported together so a user fixes them in one round:
+
+- *load errors* make the file unusable (missing file, TOML syntax, missing or unknown
+  ``schema``, a value of the wrong type). They raise :class:`ManifestError`: exit status 2.
+- *findings* carry a lint rule id of SPEC section 5 (``unknown-key``, ``invalid-name``,
+  ``duplicate-symbol``, ``unknown-node``, ``node-cycle``, ``shadowed-pattern``,
+  ``bad-path``). ``visgen lint`` reports them (exit status 1); every other command refuses
+  a manifest with error findings (exit status 2), through :func:`load_manifest`.
+
+Every message names the file, the line, the dotted key path and the bad value.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
+
+from visgen._toml_lines import KeyPath, LineIndex
+from visgen.errors import ManifestError
+from visgen.findings import Finding
+from visgen.model import (
+    PLATFORMS,
+    VARIANTS,
+    BuildSettings,
+    CheckPolicy,
+    EntryKind,
+    ExportEntry,
+    ExportGroup,
+    Library,
+    Location,
+    Manifest,
+    Platform,
+    Registration,
+    Variant,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+__all__ = [
+    "ALLOW_PRESETS",
+    "SCHEMA_VERSION",
+    "find_manifest",
+    "load_manifest",
+    "read_manifest",
+]
+
+
+def __dir__() -> list[str]:
+    return list(__all__)
+
+
+SCHEMA_VERSION = 1
+ALLOW_PRESETS: tuple[str, ...] = ("pybind11", "nanobind")
+"""Named allow-lists shipped with visgen (the checker owns their contents)."""
+
+TOP_KEYS = ("schema", "library", "build")
+LIBRARY_KEYS = (
+    "macro-prefix",
+    "header",
+    "variants",
+    "visibility",
+    "inlines-hidden",
+    "registration",
+    "exports",
+    "check",
+)
+REGISTRATION_KEYS = ("abi", "init", "destroy", "on-init", "on-destroy")
+GROUP_KEYS = ("node", "inherits", "symbols", "globs", "cxx", "data", "optional", "platforms")
+CHECK_KEYS = ("allow", "allow-presets", "vague")
+BUILD_KEYS = ("manifest", "check")
+
+C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MANGLED_NAME = re.compile(r"_Z[A-Za-z0-9_.$]+")
+GLOB = re.compile(r"[A-Za-z0-9_.$*?\[\]!^-]+")
+NODE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+LIBRARY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_CXX_OPERATOR = re.compile(r"operator\s*(?:<<=|>>=|<=>|<<|>>|<=|>=|->\*?|<|>|\(\)|\[\])")
+_CXX_FORBIDDEN = re.compile(r"[;{}\"'#\n]")
+_BRACKETS = {"(": ")", "<": ">", "[": "]"}
+
+# -- type guards over raw TOML values ---------------------------------------------------
+
+
+def _is_str_list(value: object) -> TypeGuard[list[str]]:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _is_table(value: object) -> TypeGuard[dict[str, Any]]:
+    return isinstance(value, dict)
+
+
+def _is_table_list(value: object) -> TypeGuard[list[dict[str, Any]]]:
+    return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+
+
+def _type_name(value: object) -> str:
+    match value:
+        case bool():
+            return "a boolean"
+        case int():
+            return "an integer"
+        case float():
+            return "a float"
+        case str():
+            return "a string"
+        case list():
+            return "an array"
+        case dict():
+            return "a table"
+    return type(value).__name__
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# -- the collector ---------------------------------------------------------------------
+
+
+@dataclass
+class _Collector:
+    """Gathers load errors and findings, each with its place in the file."""
+
+    file: str
+    lines: LineIndex
+    prefix: KeyPath
+    errors: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def location(self, path: KeyPath) -> Location:
+        full = (*self.prefix, *path)
+        return Location(self.file, self.lines.line(full), _dotted(full))
+
+    def error(self, path: KeyPath, message: str) -> None:
+        self.errors.append(f"{self.location(path)}: {message}")
+
+    def find(self, rule: str, path: KeyPath, message: str, hint: str | None = None) -> None:
+        self.find_at(rule, self.location(path), message, hint)
+
+    def find_at(self, rule: str, location: Location, message: str, hint: str | None = None) -> None:
+        self.findings.append(Finding(rule, message, "error", location, hint=hint))
+
+    def check_keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], path: KeyPath) -> None:
+        for key in table:
+            if key in allowed:
+                continue
+            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            hint = f"did you mean `{close[0]}`?" if close else f"known keys: {', '.join(allowed)}"
+            self.find("unknown-key", (*path, key), f"unknown key `{key}`", hint)
+
+    def string(self, table: Mapping[str, Any], key: str, path: KeyPath) -> str | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.error((*path, key), f"must be a string, not {_type_name(value)} {_show(value)}")
+            return None
+        return value
+
+    def boolean(self, table: Mapping[str, Any], key: str, path: KeyPath, default: bool) -> bool:
+        value = table.get(key, default)
+        if not isinstance(value, bool):
+            self.error(
+                (*path, key), f"must be true or false, not {_type_name(value)} {_show(value)}"
+            )
+            return default
+        return value
+
+    def strings(self, table: Mapping[str, Any], key: str, path: KeyPath) -> list[str]:
+        value = table.get(key, [])
+        if not _is_str_list(value):
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    if not isinstance(item, str):
+                        self.error(
+                            (*path, key, i),
+                            f"must be a string, not {_type_name(item)} {_show(item)}",
+                        )
+            else:
+                self.error(
+                    (*path, key),
+                    f"must be an array of strings, not {_type_name(value)} {_show(value)}",
+                )
+            return []
+        return value
+
+    def choice(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        path: KeyPath,
+        choices: tuple[str, ...],
+        default: str,
+    ) -> str:
+        value = self.string(table, key, path)
+        if value is None:
+            return default
+        if value not in choices:
+            self.find(
+                "invalid-name",
+                (*path, key),
+                f"{_show(value)} is not one of: {', '.join(choices)}",
+                _suggest(value, choices),
+            )
+            return default
+        return value
+
+
+def _dotted(path: KeyPath) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            text = part if re.fullmatch(r"[A-Za-z0-9_-]+", part) else f'"{part}"'
+            out += f".{text}" if out else text
+    return out
+
+
+def _suggest(value: str, choices: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+# -- name checks -------------------------------------------------------------------------
+
+
+def is_linkage_name(text: str) -> bool:
+    """An exact C name or mangled C++ name."""
+    return bool(C_IDENTIFIER.fullmatch(text) or MANGLED_NAME.fullmatch(text))
+
+
+def glob_problem(text: str) -> str | None:
+    """Why ``text`` is not a usable shell-style pattern over linkage names, or None."""
+    if not text:
+        return "is empty"
+    if not GLOB.fullmatch(text):
+        bad = sorted({c for c in text if not GLOB.fullmatch(c)})
+        return f"has characters a linkage name cannot hold: {''.join(bad)!r}"
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "[":
+            close = text.find("]", i + 2 if text[i + 1 : i + 2] in ("!", "^") else i + 1)
+            if close < 0:
+                return "has a `[` without a closing `]`"
+            i = close + 1
+            continue
+        if ch == "]":
+            return "has a `]` without an opening `[`"
+        i += 1
+    return None
+
+
+def cxx_problem(text: str) -> str | None:
+    """Why ``text`` is not a usable demangled C++ name or pattern, or None."""
+    if not text.strip():
+        return "is empty"
+    if _CXX_FORBIDDEN.search(text):
+        return "has a character that cannot appear in a demangled C++ name"
+    stack: list[str] = []
+    for ch in _CXX_OPERATOR.sub("operator", text):
+        if ch in _BRACKETS:
+            stack.append(_BRACKETS[ch])
+        elif ch in _BRACKETS.values() and (not stack or stack.pop() != ch):
+            return f"has an unbalanced `{ch}`"
+    if stack:
+        return f"has an unclosed bracket (expected `{stack[-1]}`)"
+    return None
+
+
+def header_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a header path inside the output folder, or None."""
+    if not text:
+        return "is empty"
+    if text.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", text):
+        return "is absolute; give a path relative to the output folder"
+    if "\\" in text:
+        return "uses `\\`; use `/` between folders"
+    depth = 0
+    for part in text.split("/"):
+        if part in ("", "."):
+            continue
+        depth += -1 if part == ".." else 1
+        if depth < 0:
+            return "leaves the output folder"
+    if depth == 0 or text.endswith("/"):
+        return "names a folder, not a file"
+    return None
+
+
+def _patterns_overlap(pattern: str, name: str) -> bool:
+    return fnmatch.fnmatchcase(name, pattern)
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def find_manifest(directory: Path | None = None) -> Path:
+    """``visgen.toml`` in ``directory`` (default: cwd), else a pyproject.toml with [tool.visgen]."""
+    base = directory or Path()
+    candidate = base / "visgen.toml"
+    if candidate.is_file():
+        return candidate
+    pyproject = base / "pyproject.toml"
+    if pyproject.is_file():
+        return pyproject
+    msg = f"no manifest: neither visgen.toml nor pyproject.toml in {base.resolve()}"
+    raise ManifestError(msg)
+
+
+def _read_document(path: Path) -> tuple[dict[str, Any], str, KeyPath]:
+    """Parse ``path``; return the manifest table, the text and the key prefix."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        msg = f"{path}: no such manifest file"
+        raise ManifestError(msg) from None
+    except IsADirectoryError:
+        msg = f"{path}: is a folder, not a manifest file"
+        raise ManifestError(msg) from None
+    except UnicodeDecodeError as exc:
+        msg = f"{path}: is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        raise ManifestError(msg) from None
+    except OSError as exc:
+        msg = f"{path}: cannot be read ({exc.strerror})"
+        raise ManifestError(msg) from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib says "... (at line L, column C)"; lead with file:line:column instead
+        text_msg = str(exc)
+        where = re.search(r"\s*\(at line (\d+), column (\d+)\)$", text_msg)
+        if where:
+            text_msg = text_msg[: where.start()]
+            msg = f"{path}:{where.group(1)}:{where.group(2)}: invalid TOML: {text_msg}"
+        else:
+            msg = f"{path}: invalid TOML: {text_msg}"
+        raise ManifestError(msg) from None
+    if path.name == "pyproject.toml":
+        tool = doc.get("tool", {})
+        table = tool.get("visgen") if isinstance(tool, dict) else None
+        if not isinstance(table, dict):
+            msg = f"{path}: has no [tool.visgen] table (or give the path of a visgen.toml)"
+            raise ManifestError(msg)
+        return table, text, ("tool", "visgen")
+    return doc, text, ()
+
+
+def read_manifest(path: str | Path) -> tuple[Manifest, tuple[Finding, ...]]:
+    """Read and validate ``path``; return the model and the lint findings.
+
+    Raises :class:`ManifestError` (listing every load error) when the file cannot be
+    turned into a model.
+    """
+    path = Path(path)
+    doc, text, prefix = _read_document(path)
+    col = _Collector(str(path), LineIndex(text), prefix)
+    manifest = _build_manifest(doc, col)
+    if col.errors or manifest is None:
+        problems = tuple(col.errors) + tuple(
+            f"{f.location}: {f.message} [{f.rule}]" for f in col.findings
+        )
+        count = len(problems)
+        msg = f"{path}: cannot be used ({count} problem{'s' if count != 1 else ''}):"
+        raise ManifestError(msg, problems)
+    return manifest, tuple(col.findings)
+
+
+def load_manifest(path: str | Path | None = None) -> Manifest:
+    """Read ``path`` (default: :func:`find_manifest`); refuse it if lint finds errors."""
+    source = Path(path) if path is not None else find_manifest()
+    manifest, findings = read_manifest(source)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        problems = tuple(f"{f.location}: {f.message} [{f.rule}]" for f in errors)
+        msg = f"{source}: has {len(errors)} problem(s); run `visgen lint {source}` for details:"
+        raise ManifestError(msg, problems)
+    return manifest
+
+
+# -- building the model --------------------------------------------------------------------
+
+
+def _build_manifest(doc: dict[str, Any], col: _Collector) -> Manifest | None:
+    col.check_keys(doc, TOP_KEYS, ())
+    schema = doc.get("schema")
+    if schema is None:
+        col.error(("schema",), f"is required; add `schema = {SCHEMA_VERSION}` at the top")
+    elif not isinstance(schema, int) or isinstance(schema, bool):
+        col.error(("schema",), f"must be an integer, not {_type_name(schema)} {_show(schema)}")
+    elif schema != SCHEMA_VERSION:
+        col.error(
+            ("schema",),
+            f"format version {schema} is not supported; this visgen reads schema {SCHEMA_VERSION}",
+        )
+    build = _build_settings(doc.get("build"), col)
+    libraries_raw = doc.get("library")
+    libraries: list[Library] = []
+    if libraries_raw is None:
+        col.error(("library",), "no library: add a [library.<name>] table")
+    elif not _is_table(libraries_raw):
+        col.error(("library",), f"must be a table of libraries, not {_type_name(libraries_raw)}")
+    else:
+        if not libraries_raw:
+            col.error(("library",), "no library: add a [library.<name>] table")
+        for name, table in libraries_raw.items():
+            lib = _build_library(name, table, col)
+            if lib is not None:
+                libraries.append(lib)
+    if col.errors:
+        return None
+    return Manifest(col.file, SCHEMA_VERSION, tuple(libraries), build)
+
+
+def _build_settings(raw: object, col: _Collector) -> BuildSettings:
+    if raw is None:
+        return BuildSettings()
+    path: KeyPath = ("build",)
+    if not _is_table(raw):
+        col.error(path, f"must be a table, not {_type_name(raw)}")
+        return BuildSettings()
+    col.check_keys(raw, BUILD_KEYS, path)
+    manifest = col.string(raw, "manifest", path)
+    problem = header_problem(manifest) if manifest is not None else None
+    if problem:
+        col.find("bad-path", (*path, "manifest"), f"{_show(manifest)} {problem}")
+    check = col.choice(raw, "check", path, ("error", "warn", "off"), "error")
+    return BuildSettings(manifest=manifest, check=cast("Any", check))
+
+
+def _build_library(name: str, raw: object, col: _Collector) -> Library | None:
+    path: KeyPath = ("library", name)
+    if not _is_table(raw):
+        col.error(path, f"must be a table, not {_type_name(raw)} {_show(raw)}")
+        return None
+    if not LIBRARY_NAME.fullmatch(name):
+        col.find(
+            "invalid-name",
+            path,
+            f"library name {name!r} must start with a letter or `_` and hold only letters, digits, `_` and `-`",
+        )
+    col.check_keys(raw, LIBRARY_KEYS, path)
+    c_name = name.replace("-", "_")
+
+    macro_prefix = col.string(raw, "macro-prefix", path)
+    if macro_prefix is None:
+        macro_prefix = c_name.upper()
+    elif not C_IDENTIFIER.fullmatch(macro_prefix):
+        col.find(
+            "invalid-name", (*path, "macro-prefix"), f"{_show(macro_prefix)} is not a C identifier"
+        )
+
+    header = col.string(raw, "header", path)
+    if header is None:
+        header = f"{c_name}_export.h"
+    else:
+        problem = header_problem(header)
+        if problem:
+            col.find("bad-path", (*path, "header"), f"{_show(header)} {problem}")
+
+    variants = _variants(raw, path, col)
+    visibility = col.choice(raw, "visibility", path, ("hidden", "default"), "hidden")
+    inlines_hidden = col.boolean(raw, "inlines-hidden", path, default=True)
+    registration = _registration(raw.get("registration"), c_name, (*path, "registration"), col)
+    groups = _groups(raw.get("exports"), (*path, "exports"), col)
+    check = _check_policy(raw.get("check"), (*path, "check"), col)
+
+    _check_nodes(groups, path, col)
+    _check_duplicates(groups, col)
+    if any(v in ("registered", "shared-registered") for v in variants):
+        _check_registration_names(registration, groups, path, col)
+    return Library(
+        name=name,
+        macro_prefix=macro_prefix,
+        header=header,
+        variants=variants,
+        visibility=cast("Any", visibility),
+        inlines_hidden=inlines_hidden,
+        registration=registration,
+        exports=tuple(groups),
+        check=check,
+        location=col.location(path),
+    )
+
+
+def _variants(raw: Mapping[str, Any], path: KeyPath, col: _Collector) -> tuple[Variant, ...]:
+    if "variants" not in raw:
+        return ("shared",)
+    values = col.strings(raw, "variants", path)
+    out: list[Variant] = []
+    for i, value in enumerate(values):
+        if value not in VARIANTS:
+            col.find(
+                "invalid-name",
+                (*path, "variants", i),
+                f"unknown variant {_show(value)}; variants are: {', '.join(VARIANTS)}",
+                _suggest(value, VARIANTS),
+            )
+        elif value in out:
+            col.find(
+                "duplicate-symbol", (*path, "variants", i), f"variant {value!r} is listed twice"
+            )
+        else:
+            out.append(value)
+    if not values and isinstance(raw.get("variants"), list):
+        col.find("invalid-name", (*path, "variants"), "is empty; list at least one variant")
+    return tuple(out) or ("shared",)
+
+
+def _registration(raw: object, c_name: str, path: KeyPath, col: _Collector) -> Registration:
+    table: Mapping[str, Any] = {}
+    if raw is not None:
+        if _is_table(raw):
+            table = raw
+            col.check_keys(table, REGISTRATION_KEYS, path)
+        else:
+            col.error(path, f"must be a table, not {_type_name(raw)}")
+    abi = col.choice(table, "abi", path, ("c", "mlir"), "c")
+    if abi == "mlir":
+        default_init, default_destroy = (
+            "__mlir_execution_engine_init",
+            "__mlir_execution_engine_destroy",
+        )
+    else:
+        default_init, default_destroy = f"__{c_name}_init", f"__{c_name}_destroy"
+    names: dict[str, str | None] = {}
+    for key in ("init", "destroy", "on-init", "on-destroy"):
+        value = col.string(table, key, path)
+        if value is not None and not C_IDENTIFIER.fullmatch(value):
+            col.find("invalid-name", (*path, key), f"{_show(value)} is not a C identifier")
+        names[key] = value
+    return Registration(
+        abi=cast("Any", abi),
+        init=names["init"] or default_init,
+        destroy=names["destroy"] or default_destroy,
+        on_init=names["on-init"],
+        on_destroy=names["on-destroy"],
+    )
+
+
+def _check_policy(raw: object, path: KeyPath, col: _Collector) -> CheckPolicy:
+    if raw is None:
+        return CheckPolicy()
+    if not _is_table(raw):
+        col.error(path, f"must be a table, not {_type_name(raw)}")
+        return CheckPolicy()
+    col.check_keys(raw, CHECK_KEYS, path)
+    allow = col.strings(raw, "allow", path)
+    for i, pattern in enumerate(allow):
+        problem = glob_problem(pattern)
+        if problem:
+            col.find("invalid-name", (*path, "allow", i), f"pattern {_show(pattern)} {problem}")
+    presets = col.strings(raw, "allow-presets", path)
+    for i, preset in enumerate(presets):
+        if preset not in ALLOW_PRESETS:
+            col.find(
+                "invalid-name",
+                (*path, "allow-presets", i),
+                f"unknown allow preset {_show(preset)}; presets are: {', '.join(ALLOW_PRESETS)}",
+                _suggest(preset, ALLOW_PRESETS),
+            )
+    vague = col.choice(raw, "vague", path, ("error", "warn", "off"), "error")
+    return CheckPolicy(
+        tuple(allow), tuple(p for p in presets if p in ALLOW_PRESETS), cast("Any", vague)
+    )
+
+
+_ENTRY_LISTS: tuple[tuple[str, EntryKind], ...] = (
+    ("symbols", "symbol"),
+    ("globs", "glob"),
+    ("cxx", "cxx"),
+    ("data", "data"),
+    ("optional", "optional"),
+)
+
+
+def _groups(raw: object, path: KeyPath, col: _Collector) -> list[ExportGroup]:
+    if raw is None:
+        return []
+    if not _is_table_list(raw):
+        col.error(
+            path, "must be an array of tables: write each group as [[library.<name>.exports]]"
+        )
+        return []
+    groups = []
+    for index, table in enumerate(raw):
+        groups.append(_group(index, table, (*path, index), col))
+    return groups
+
+
+def _group(index: int, raw: dict[str, Any], path: KeyPath, col: _Collector) -> ExportGroup:
+    col.check_keys(raw, GROUP_KEYS, path)
+    node = col.string(raw, "node", path)
+    if node is not None and not NODE_NAME.fullmatch(node):
+        col.find(
+            "invalid-name",
+            (*path, "node"),
+            f"version node {_show(node)} must start with a letter or `_` and hold only letters, digits, `_` and `.`",
+        )
+    inherits = col.string(raw, "inherits", path)
+    lists: dict[str, list[str]] = {}
+    entries: list[tuple[int, int, ExportEntry]] = []
+    for order, (key, kind) in enumerate(_ENTRY_LISTS):
+        values = col.strings(raw, key, path)
+        lists[key] = values
+        for i, text in enumerate(values):
+            loc = col.location((*path, key, i))
+            problem = _entry_problem(text, kind)
+            if problem:
+                col.find("invalid-name", (*path, key, i), f"{_show(text)} {problem}")
+                continue
+            entries.append((loc.line or 0, order * 100000 + i, ExportEntry(text, kind, loc)))
+    platforms_raw = col.strings(raw, "platforms", path) if "platforms" in raw else list(PLATFORMS)
+    platforms: set[Platform] = set()
+    for i, value in enumerate(platforms_raw):
+        if value in PLATFORMS:
+            platforms.add(value)
+        else:
+            col.find(
+                "invalid-name",
+                (*path, "platforms", i),
+                f"unknown platform {_show(value)}; platforms are: {', '.join(PLATFORMS)}",
+                _suggest(value, PLATFORMS),
+            )
+    if "platforms" in raw and not platforms_raw:
+        col.find("invalid-name", (*path, "platforms"), "is empty; omit it to mean every platform")
+    if not entries and not any(lists.values()):
+        col.find(
+            "invalid-name",
+            path,
+            "export group declares nothing; add symbols, globs, cxx, data or optional",
+        )
+    entries.sort(key=lambda t: (t[0], t[1]))
+    return ExportGroup(
+        index=index,
+        node=node,
+        inherits=inherits,
+        symbols=tuple(lists["symbols"]),
+        globs=tuple(lists["globs"]),
+        cxx=tuple(lists["cxx"]),
+        data=tuple(lists["data"]),
+        optional=tuple(lists["optional"]),
+        platforms=frozenset(platforms or PLATFORMS),
+        entries=tuple(e for _, _, e in entries),
+        location=col.location(path),
+    )
+
+
+def _entry_problem(text: str, kind: EntryKind) -> str | None:
+    if kind in ("symbol", "data"):
+        if is_linkage_name(text):
+            return None
+        if any(c in text for c in "*?["):
+            return "is a pattern; list it under `globs` (or `cxx` for demangled C++)"
+        if "::" in text or "(" in text:
+            return "looks like a demangled C++ name; list it under `cxx`, or give the mangled name"
+        return "is not a C identifier or a mangled C++ name"
+    if kind == "glob":
+        if "::" in text:
+            return "looks like a demangled C++ pattern; list it under `cxx`"
+        return glob_problem(text)
+    if kind == "optional":
+        return None if is_linkage_name(text) else glob_problem(text)
+    return cxx_problem(text)
+
+
+# -- cross-entry rules --------------------------------------------------------------------------
+
+
+def _check_nodes(groups: list[ExportGroup], path: KeyPath, col: _Collector) -> None:
+    defined = {g.node for g in groups if g.node is not None}
+    parent: dict[str, str] = {}
+    named = [g for g in groups if g.node is not None]
+    for g in groups:
+        gpath = (*path, "exports", g.index)
+        if g.inherits is None:
+            continue
+        if g.node is None:
+            col.find(
+                "unknown-node", (*gpath, "inherits"), "`inherits` needs a `node` in the same group"
+            )
+            continue
+        if g.inherits not in defined:
+            col.find(
+                "unknown-node",
+                (*gpath, "inherits"),
+                f"inherits {g.inherits!r}, which no export group defines",
+                _suggest(g.inherits, sorted(defined)),
+            )
+            continue
+        previous = parent.get(g.node)
+        if previous is not None and previous != g.inherits:
+            col.find(
+                "unknown-node",
+                (*gpath, "inherits"),
+                f"node {g.node!r} already inherits {previous!r}; a node has one parent",
+            )
+            continue
+        parent[g.node] = g.inherits
+    reported: set[str] = set()
+    for g in named:
+        assert g.node is not None
+        seen: list[str] = []
+        node: str | None = g.node
+        while node is not None and node not in seen:
+            seen.append(node)
+            node = parent.get(node)
+        if node is not None and node == g.node and g.node not in reported:
+            cycle = " -> ".join([*seen, node])
+            reported.update(seen)
+            col.find(
+                "node-cycle",
+                (*path, "exports", g.index, "inherits"),
+                f"version nodes inherit in a loop: {cycle}",
+            )
+    if named and len(named) != len(groups):
+        for g in groups:
+            if g.node is None:
+                col.find(
+                    "unknown-node",
+                    (*path, "exports", g.index),
+                    "export group has no `node` while others have one: a version script cannot mix "
+                    "unversioned and versioned exports",
+                    f"give it a node, e.g. node = {named[0].node!r}",
+                )
+
+
+def _check_duplicates(groups: list[ExportGroup], col: _Collector) -> None:
+    seen_exact: dict[str, tuple[ExportGroup, ExportEntry]] = {}
+    seen_pattern: list[tuple[ExportGroup, ExportEntry]] = []
+    for g in groups:
+        for e in g.entries:
+            if not e.is_pattern:
+                prior = seen_exact.get(e.text)
+                if prior and prior[0].platforms & g.platforms:
+                    col.find_at(
+                        "duplicate-symbol",
+                        e.location,
+                        f"{e.text!r} is declared twice (first at line {prior[1].location.line})",
+                    )
+                    continue
+                seen_exact[e.text] = (g, e)
+            else:
+                dup = next(
+                    (
+                        p
+                        for p in seen_pattern
+                        if p[1].text == e.text
+                        and p[1].kind == e.kind
+                        and p[0].platforms & g.platforms
+                    ),
+                    None,
+                )
+                if dup:
+                    col.find_at(
+                        "duplicate-symbol",
+                        e.location,
+                        f"pattern {e.text!r} is declared twice (first at line {dup[1].location.line})",
+                    )
+                    continue
+                seen_pattern.append((g, e))
+    # shadowing: an exact name also matched by a glob, or a glob inside an earlier glob.
+    globs = [(g, e) for g, e in seen_pattern if e.kind != "cxx"]
+    for name, (g, e) in seen_exact.items():
+        for pg, pe in globs:
+            if pg.platforms & g.platforms and _patterns_overlap(pe.text, name):
+                col.find_at(
+                    "shadowed-pattern",
+                    e.location,
+                    f"{name!r} is also matched by pattern {pe.text!r} (line {pe.location.line})",
+                    "linkers disagree on which entry wins (GNU ld picks the exact name, mold 1.10 the "
+                    "pattern); narrow the pattern or drop the name",
+                )
+                break
+    for i, (g, e) in enumerate(globs):
+        for pg, pe in globs[:i]:
+            if pg.platforms & g.platforms and _patterns_overlap(pe.text, e.text):
+                col.find_at(
+                    "shadowed-pattern",
+                    e.location,
+                    f"pattern {e.text!r} is already covered by pattern {pe.text!r} (line {pe.location.line})",
+                )
+                break
+
+
+def _check_registration_names(
+    reg: Registration, groups: list[ExportGroup], path: KeyPath, col: _Collector
+) -> None:
+    rpath = (*path, "registration")
+    if reg.init == reg.destroy:
+        col.find("duplicate-symbol", (*rpath, "destroy"), f"init and destroy are both {reg.init!r}")
+    for key, name in (("init", reg.init), ("destroy", reg.destroy)):
+        for g in groups:
+            clash = next(
+                (
+                    e
+                    for e in g.entries
+                    if (
+                        e.text == name
+                        if not e.is_pattern
+                        else e.kind != "cxx" and _patterns_overlap(e.text, name)
+                    )
+                ),
+                None,
+            )
+            if clash is not None:
+                col.find(
+                    "duplicate-symbol",
+                    (*rpath, key),
+                    f"registration {key} {name!r} clashes with export {clash.text!r} (line {clash.location.line})",
+                    "rename the registration symbol or the export",
+                )
+                break
