@@ -79,7 +79,26 @@ def _color_label(label: str, code: str) -> str:
     return f"\033[{code}m{label}\033[0m" if sys.stderr.isatty() else label
 
 
+_HIDDEN = ("__cmake-info", "__postlink-check")
+"""Commands the CMake module runs (see :mod:`visgen._cmake`); not listed in --help."""
+
+
+def _run_hidden(argv: Sequence[str]) -> int:
+    from visgen import _cmake
+
+    if argv[0] == "__cmake-info":
+        return _cmake.main_cmake_info(argv[1:])
+    return _cmake.postlink_check(argv[1:])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] in _HIDDEN:
+        try:
+            return _run_hidden(args_list)
+        except VisgenError as exc:
+            sys.stderr.write(f"visgen: {_color_label('error', '31;1')}: {exc}\n")
+            return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.cmakedir:
