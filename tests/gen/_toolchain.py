@@ -114,3 +114,42 @@ def elf_verdefs(path: Path) -> dict[str, tuple[str, ...]]:
         if m and current is not None:
             result[current] = (*result[current], m.group(1))
     return result
+
+
+def pe_exports(objdump: str, dll: Path) -> dict[str, str]:
+    """``objdump -p``: exported name -> the section its RVA lies in (``.text``, ``.data``)."""
+    out = run([objdump, "-p", dll])
+    image_base = int(re.search(r"^ImageBase\s+([0-9a-fA-F]+)", out, re.MULTILINE).group(1), 16)  # type: ignore[union-attr]
+    rvas: dict[int, int] = {}
+    names: dict[str, int] = {}
+    section = ""
+    for line in out.splitlines():
+        if line.startswith("Export Address Table --"):
+            section = "eat"
+            continue
+        if line.startswith("[Ordinal/Name Pointer] Table"):
+            section = "names"
+            continue
+        if not line.strip():
+            section = ""
+            continue
+        if section == "eat":
+            m = re.match(r"\s*\[\s*(\d+)\] \+base\[\s*\d+\]\s+([0-9a-fA-F]+)", line)
+            if m:
+                rvas[int(m.group(1))] = int(m.group(2), 16)
+        elif section == "names":
+            m = re.match(r"\s*\[\s*(\d+)\] (\S+)", line)
+            if m:
+                names[m.group(2)] = int(m.group(1))
+    sections: list[tuple[str, int, int]] = []
+    headers = run([objdump, "-h", dll])
+    for line in headers.splitlines():
+        m = re.match(r"\s*\d+ (\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)", line)
+        if m:
+            start = int(m.group(3), 16) - image_base
+            sections.append((m.group(1), start, start + int(m.group(2), 16)))
+    result: dict[str, str] = {}
+    for name, index in names.items():
+        rva = rvas[index]
+        result[name] = next((s for s, lo, hi in sections if lo <= rva < hi), "?")
+    return result
