@@ -409,7 +409,10 @@ def _build_manifest(doc: dict[str, Any], col: _Collector) -> Manifest | None:
     if libraries_raw is None:
         col.error(("library",), "no library: add a [library.<name>] table")
     elif not _is_table(libraries_raw):
-        col.error(("library",), f"must be a table of libraries, not {_type_name(libraries_raw)}")
+        col.error(
+            ("library",),
+            f"must be a table of libraries, not {_type_name(libraries_raw)} {_show(libraries_raw)}",
+        )
     else:
         if not libraries_raw:
             col.error(("library",), "no library: add a [library.<name>] table")
@@ -427,7 +430,7 @@ def _build_settings(raw: object, col: _Collector) -> BuildSettings:
         return BuildSettings()
     path: KeyPath = ("build",)
     if not _is_table(raw):
-        col.error(path, f"must be a table, not {_type_name(raw)}")
+        col.error(path, f"must be a table, not {_type_name(raw)} {_show(raw)}")
         return BuildSettings()
     col.check_keys(raw, BUILD_KEYS, path)
     manifest = col.string(raw, "manifest", path)
@@ -512,7 +515,7 @@ def _variants(raw: Mapping[str, Any], path: KeyPath, col: _Collector) -> tuple[V
             )
         else:
             out.append(value)
-    if not values and isinstance(raw.get("variants"), list):
+    if raw.get("variants") == []:
         col.find("invalid-name", (*path, "variants"), "is empty; list at least one variant")
     return tuple(out) or ("shared",)
 
@@ -524,7 +527,7 @@ def _registration(raw: object, c_name: str, path: KeyPath, col: _Collector) -> R
             table = raw
             col.check_keys(table, REGISTRATION_KEYS, path)
         else:
-            col.error(path, f"must be a table, not {_type_name(raw)}")
+            col.error(path, f"must be a table, not {_type_name(raw)} {_show(raw)}")
     abi = col.choice(table, "abi", path, ("c", "mlir"), "c")
     if abi == "mlir":
         default_init, default_destroy = (
@@ -552,7 +555,7 @@ def _check_policy(raw: object, path: KeyPath, col: _Collector) -> CheckPolicy:
     if raw is None:
         return CheckPolicy()
     if not _is_table(raw):
-        col.error(path, f"must be a table, not {_type_name(raw)}")
+        col.error(path, f"must be a table, not {_type_name(raw)} {_show(raw)}")
         return CheckPolicy()
     col.check_keys(raw, CHECK_KEYS, path)
     allow = col.strings(raw, "allow", path)
@@ -589,7 +592,8 @@ def _groups(raw: object, path: KeyPath, col: _Collector) -> list[ExportGroup]:
         return []
     if not _is_table_list(raw):
         col.error(
-            path, "must be an array of tables: write each group as [[library.<name>.exports]]"
+            path,
+            f"must be an array of tables, not {_show(raw)}: write each group as [[library.<name>.exports]]",
         )
         return []
     groups = []
@@ -632,9 +636,9 @@ def _group(index: int, raw: dict[str, Any], path: KeyPath, col: _Collector) -> E
                 f"unknown platform {_show(value)}; platforms are: {', '.join(PLATFORMS)}",
                 _suggest(value, PLATFORMS),
             )
-    if "platforms" in raw and not platforms_raw:
+    if raw.get("platforms") == []:
         col.find("invalid-name", (*path, "platforms"), "is empty; omit it to mean every platform")
-    if not entries and not any(lists.values()):
+    if all(raw.get(key) in (None, []) for key, _ in _ENTRY_LISTS):
         col.find(
             "invalid-name",
             path,
