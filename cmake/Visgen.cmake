@@ -252,7 +252,7 @@ endfunction()
 
 # The command that generates one variant's files; OUTPUTs are what CMake tracks.
 function(_visgen_generate_command)
-  cmake_parse_arguments(PARSE_ARGV 0 G "" "MANIFEST;LIBRARY;VARIANT;DIR;OBJECTS_FROM;COMMENT" "OUTPUTS;DEPENDS")
+  cmake_parse_arguments(PARSE_ARGV 0 G "" "MANIFEST;LIBRARY;VARIANT;DIR;OBJECTS_FROM;DLL_NAME;COMMENT" "OUTPUTS;DEPENDS")
   _visgen_platform(_platform)
   set(_args generate "${G_MANIFEST}" --out "${G_DIR}" --library "${G_LIBRARY}"
             --platform ${_platform} --variant ${G_VARIANT})
@@ -261,6 +261,9 @@ function(_visgen_generate_command)
     if(CMAKE_NM)
       list(APPEND _args --nm "${CMAKE_NM}")
     endif()
+  endif()
+  if(G_DLL_NAME)
+    list(APPEND _args --dll-name "${G_DLL_NAME}")
   endif()
   add_custom_command(
     OUTPUT ${G_OUTPUTS}
@@ -284,16 +287,30 @@ function(_visgen_set_visibility target visibility inlines_hidden)
   endif()
 endfunction()
 
-# Export file of a DSO variant: version script, Apple list or .def.
-function(_visgen_wire_linker_file target linker_file)
+# Export file of a DSO variant: version script, Apple list or .def. With PRELINK, the
+# file is written just before the link (so it is no build-graph node, and a change of
+# the manifest is what relinks).
+function(_visgen_wire_linker_file target linker_file manifest mode)
   _visgen_platform(_platform)
+  if(mode STREQUAL "PRELINK")
+    set(_depends "${manifest}")
+  else()
+    set(_depends "${linker_file}")
+  endif()
   if(_platform STREQUAL "linux")
     _visgen_elf_link_options(_elf_opts)
     target_link_options(${target} PRIVATE "LINKER:--version-script=${linker_file}" ${_elf_opts})
-    set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${linker_file}")
+    set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${_depends}")
   elseif(_platform STREQUAL "macos")
     target_link_options(${target} PRIVATE "LINKER:-exported_symbols_list,${linker_file}")
-    set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${linker_file}")
+    set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${_depends}")
+  elseif(mode STREQUAL "PRELINK")
+    if(MSVC OR CMAKE_C_SIMULATE_ID STREQUAL "MSVC" OR CMAKE_CXX_SIMULATE_ID STREQUAL "MSVC")
+      target_link_options(${target} PRIVATE "LINKER:/DEF:${linker_file}")
+    else()
+      target_link_options(${target} PRIVATE "${linker_file}")
+    endif()
+    set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${_depends}")
   else()
     # CMake passes a .def source to the linker for MinGW and MSVC-style toolchains alike
     target_sources(${target} PRIVATE "${linker_file}")
@@ -422,11 +439,14 @@ function(visgen_add_library name)
       set(_gen_args MANIFEST "${ARG_MANIFEST}" LIBRARY "${ARG_LIBRARY}" VARIANT ${_variant}
                     DIR "${_gen}" OUTPUTS ${_outputs}
                     COMMENT "visgen: generating the ${_variant} export files of ${name}")
-      if(_visgen_needs_objects_${_key})
-        # patterns the format cannot express are resolved against the compiled objects
-        set(_rsp "${_gen}/${_key}-objects.rsp")
-        file(GENERATE OUTPUT "${_rsp}" CONTENT "$<JOIN:$<TARGET_OBJECTS:${_obj}>,\n>\n")
-        list(APPEND _gen_args OBJECTS_FROM "${_rsp}" DEPENDS "$<TARGET_OBJECTS:${_obj}>" "${_rsp}")
+      # Every entry is resolved against the compiled objects before the link: an entry
+      # that matches nothing fails here with visgen's message (not a linker's), and the
+      # files list exact names, which every linker reads the same way.
+      set(_rsp "${_gen}/${_key}-objects.rsp")
+      file(GENERATE OUTPUT "${_rsp}" CONTENT "$<JOIN:$<TARGET_OBJECTS:${_obj}>,\n>\n")
+      list(APPEND _gen_args OBJECTS_FROM "${_rsp}" DEPENDS "$<TARGET_OBJECTS:${_obj}>" "${_rsp}")
+      if(WIN32)
+        list(APPEND _gen_args DLL_NAME "$<TARGET_FILE_NAME:${_target}>")
       endif()
       _visgen_generate_command(${_gen_args})
       add_custom_target(${_target}_visgen_files DEPENDS ${_outputs})
@@ -435,7 +455,7 @@ function(visgen_add_library name)
         add_dependencies(${_target} ${_registration_owner})
       endif()
       list(APPEND _targets ${_target}_visgen_files)
-      _visgen_wire_linker_file(${_target} "${_linker_file}")
+      _visgen_wire_linker_file(${_target} "${_linker_file}" "${ARG_MANIFEST}" DECLARED)
       if(_variant MATCHES "registered")
         target_sources(${_target} PRIVATE "${_registration}")
         if(_visgen_abi STREQUAL "mlir")
@@ -517,6 +537,7 @@ function(visgen_apply)
   else()
     target_compile_definitions(${_target} PRIVATE ${_visgen_export_define})
   endif()
+  set(_generate_variant static)  # the header only
   if(NOT ARG_VARIANT STREQUAL "static")
     set(_linker_file "${_gen}/${_visgen_linker_file_${_key}}")
     if(ARG_VARIANT MATCHES "registered")
@@ -525,35 +546,38 @@ function(visgen_apply)
                             "which are resolved against the compiled objects before the registration "
                             "source is compiled; that needs visgen_add_library(), or exact names")
       endif()
+      # the registration source is compiled with the target, so it is generated up front
+      set(_generate_variant ${ARG_VARIANT})
       set(_registration "${_gen}/${_visgen_registration_file}")
+      list(APPEND _outputs "${_registration}" "${_linker_file}")
       target_sources(${_target} PRIVATE "${_registration}")
       if(_visgen_abi STREQUAL "mlir")
         set_source_files_properties("${_registration}" PROPERTIES LANGUAGE CXX)
       endif()
-    endif()
-    if(_visgen_needs_objects_${_key})
-      # the target's own objects are only known at link time: regenerate just before it
-      _visgen_platform(_platform)
-      set(_rsp "${_gen}/${_key}-objects.rsp")
-      file(GENERATE OUTPUT "${_rsp}" CONTENT "$<JOIN:$<TARGET_OBJECTS:${_target}>,\n>\n")
-      set(_nm_args "")
-      if(CMAKE_NM)
-        set(_nm_args --nm "${CMAKE_NM}")
-      endif()
-      add_custom_command(TARGET ${_target} PRE_LINK
-        COMMAND ${_VISGEN_COMMAND} generate "${ARG_MANIFEST}" --out "${_gen}" --library "${ARG_LIBRARY}"
-                --platform ${_platform} --variant ${ARG_VARIANT} --objects-from "${_rsp}" ${_nm_args}
-        COMMENT "visgen: resolving the exports of ${_target} against its objects"
-        VERBATIM)
+      set(_mode DECLARED)
     else()
-      list(APPEND _outputs "${_linker_file}")
-      if(ARG_VARIANT MATCHES "registered")
-        list(APPEND _outputs "${_registration}")
-      endif()
+      set(_mode PRELINK)
     endif()
-    _visgen_wire_linker_file(${_target} "${_linker_file}")
+    # The target's own objects are known only when it links: the export file is written
+    # (and every entry checked against the objects) just before the linker runs.
+    _visgen_platform(_platform)
+    set(_rsp "${_gen}/${_key}-objects.rsp")
+    file(GENERATE OUTPUT "${_rsp}" CONTENT "$<JOIN:$<TARGET_OBJECTS:${_target}>,\n>\n")
+    set(_extra "")
+    if(CMAKE_NM)
+      list(APPEND _extra --nm "${CMAKE_NM}")
+    endif()
+    if(WIN32)
+      list(APPEND _extra --dll-name "$<TARGET_FILE_NAME:${_target}>")
+    endif()
+    add_custom_command(TARGET ${_target} PRE_LINK
+      COMMAND ${_VISGEN_COMMAND} generate "${ARG_MANIFEST}" --out "${_gen}" --library "${ARG_LIBRARY}"
+              --platform ${_platform} --variant ${ARG_VARIANT} --objects-from "${_rsp}" ${_extra}
+      COMMENT "visgen: resolving the exports of ${_target} against its objects"
+      VERBATIM)
+    _visgen_wire_linker_file(${_target} "${_linker_file}" "${ARG_MANIFEST}" ${_mode})
   endif()
-  _visgen_generate_command(MANIFEST "${ARG_MANIFEST}" LIBRARY "${ARG_LIBRARY}" VARIANT ${ARG_VARIANT}
+  _visgen_generate_command(MANIFEST "${ARG_MANIFEST}" LIBRARY "${ARG_LIBRARY}" VARIANT ${_generate_variant}
     DIR "${_gen}" OUTPUTS ${_outputs} COMMENT "visgen: generating the export files of ${_target}")
   add_custom_target(${_target}_visgen_files DEPENDS ${_outputs})
   add_dependencies(${_target} ${_target}_visgen_files)

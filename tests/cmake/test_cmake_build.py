@@ -1,0 +1,313 @@
+"""Real CMake builds of tests/cmake/projects/basic in a matrix of tools.
+
+Matrix: CMake 3.25 (Debian) and the PyPI cmake; Ninja and Unix Makefiles; gcc and
+clang; GNU ld (bfd), gold, lld and mold. Each build checks, with ``nm``/``readelf`` as
+the oracle, that every variant exports exactly what the manifest says, under the right
+version node, that consumers link and run against the static and shared variants, and
+that a consumer of an undeclared name fails to link. The incremental-build behaviour and
+a project's own visibility preset are checked on the common configuration.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.cmake, pytest.mark.toolchain]
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parent / "projects" / "basic"
+
+SHARED_EXPORTS = {
+    "demo_add": "DEMO_1.0",
+    "demo_counter_next": "DEMO_1.0",
+    "demo_counter_reset": "DEMO_1.0",
+    "demo_version": "DEMO_1.0",
+    "demo_mul": "DEMO_1.1",
+    "_ZN4demo5ShapeC1Ei": "DEMO_1.1",
+    "_ZN4demo5ShapeC2Ei": "DEMO_1.1",
+    "_ZNK4demo5Shape5sidesEv": "DEMO_1.1",
+}
+REGISTRATION = {"__demo_init", "__demo_destroy"}
+
+LINKERS = ("bfd", "gold", "lld", "mold")
+COMPILERS = {"gcc": ("gcc", "g++"), "clang": ("clang", "clang++")}
+GENERATORS = ("Ninja", "Unix Makefiles")
+
+
+def _system_cmake() -> str | None:
+    return "/usr/bin/cmake" if Path("/usr/bin/cmake").is_file() else None
+
+
+def _pypi_cmake() -> str | None:
+    candidate = Path(sys.executable).parent / "cmake"
+    return str(candidate) if candidate.is_file() else None
+
+
+CMAKES = {"system": _system_cmake, "pypi": _pypi_cmake}
+
+
+def _linker_tool(linker: str) -> str:
+    return {"bfd": "ld.bfd", "gold": "ld.gold", "lld": "ld.lld", "mold": "mold"}[linker]
+
+
+def _require(*tools: str) -> None:
+    for tool in tools:
+        if shutil.which(tool) is None:
+            pytest.skip(f"needs {tool} (install it with scripts/_setup.sh or apt-get)")
+
+
+def configure_and_build(
+    build: Path,
+    *,
+    cmake: str,
+    generator: str = "Ninja",
+    compiler: str = "gcc",
+    linker: str = "bfd",
+    extra: tuple[str, ...] = (),
+    source: Path = PROJECT,
+) -> subprocess.CompletedProcess[str]:
+    cc, cxx = COMPILERS[compiler]
+    _require(cc, cxx, _linker_tool(linker), "ninja" if generator == "Ninja" else "make")
+    fuse = f"-fuse-ld={linker}"
+    args = [
+        cmake,
+        "-S",
+        str(source),
+        "-B",
+        str(build),
+        "-G",
+        generator,
+        f"-DCMAKE_C_COMPILER={cc}",
+        f"-DCMAKE_CXX_COMPILER={cxx}",
+        f"-DCMAKE_SHARED_LINKER_FLAGS={fuse}",
+        f"-DCMAKE_MODULE_LINKER_FLAGS={fuse}",
+        f"-DCMAKE_EXE_LINKER_FLAGS={fuse}",
+        f"-DCMAKE_PREFIX_PATH={ROOT / 'cmake'}",
+        f"-DPython_EXECUTABLE={sys.executable}",
+        *extra,
+    ]
+    subprocess.run(args, check=True, capture_output=True, text=True)
+    return build_target(build, cmake)
+
+
+def build_target(
+    build: Path, cmake: str, *targets: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    args = [cmake, "--build", str(build)]
+    for target in targets:
+        args += ["--target", target]
+    proc = subprocess.run(args, capture_output=True, text=True, check=False)
+    if check and proc.returncode != 0:
+        pytest.fail(f"build failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def dynamic_exports(path: Path) -> dict[str, str | None]:
+    """``nm -D --defined-only``: name -> version node (None when unversioned)."""
+    out = subprocess.run(
+        ["nm", "-D", "--defined-only", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    result: dict[str, str | None] = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) != 3 or parts[1] == "A":  # A: a version node's own SHN_ABS marker
+            continue
+        name, _, node = parts[2].partition("@")
+        result[name] = node.lstrip("@") or None
+    return result
+
+
+def default_visibility_globals(archive: Path) -> set[str]:
+    """Defined GLOBAL symbols of an archive's objects with DEFAULT visibility."""
+    out = subprocess.run(
+        ["readelf", "-s", "-W", str(archive)], capture_output=True, text=True, check=True
+    ).stdout
+    names = set()
+    for line in out.splitlines():
+        parts = line.split()
+        # Num: Value Size Type Bind Vis Ndx Name
+        if (
+            len(parts) >= 8
+            and parts[4] in ("GLOBAL", "WEAK")
+            and parts[5] == "DEFAULT"
+            and parts[6] != "UND"
+        ):
+            names.add(parts[7])
+    return names
+
+
+def assert_variants(build: Path) -> None:
+    shared = dynamic_exports(build / "libdemo.so")
+    assert shared == SHARED_EXPORTS
+    registered = dynamic_exports(build / "libdemo_registered.so")
+    assert set(registered) == REGISTRATION
+    both = dynamic_exports(build / "libdemo_shared_registered.so")
+    assert {k: v for k, v in both.items() if k not in REGISTRATION} == SHARED_EXPORTS
+    assert set(both) >= REGISTRATION
+    assert default_visibility_globals(build / "libdemo.a") == set()
+    plugin = dynamic_exports(build / "libplugin.so")
+    assert set(plugin) == {"plugin_entry", "plugin_entry_v2"}
+    for program in ("consumer_shared", "consumer_static"):
+        run = subprocess.run([str(build / program)], capture_output=True, text=True, check=False)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert run.stdout.strip() == "3054"
+    bad = build_target(build, _cmake_of(build), "bad_consumer", check=False)
+    assert bad.returncode != 0
+    assert "demo_internal_helper" in bad.stdout + bad.stderr
+
+
+def _cmake_of(build: Path) -> str:
+    cache = (build / "CMakeCache.txt").read_text()
+    match = re.search(r"^CMAKE_COMMAND:INTERNAL=(.*)$", cache, re.MULTILINE)
+    assert match
+    return match.group(1)
+
+
+MATRIX = list(itertools.product(CMAKES, GENERATORS, COMPILERS, LINKERS))
+
+
+@pytest.mark.parametrize(("cmake_kind", "generator", "compiler", "linker"), MATRIX)
+def test_matrix(
+    tmp_path: Path, cmake_kind: str, generator: str, compiler: str, linker: str
+) -> None:
+    cmake = CMAKES[cmake_kind]()
+    if cmake is None:
+        pytest.skip(f"needs the {cmake_kind} cmake")
+    build = tmp_path / "build"
+    configure_and_build(build, cmake=cmake, generator=generator, compiler=compiler, linker=linker)
+    assert_variants(build)
+
+
+def _copy_project(tmp_path: Path) -> Path:
+    source = tmp_path / "src"
+    shutil.copytree(PROJECT, source)
+    return source
+
+
+@pytest.mark.parametrize("generator", GENERATORS)
+def test_incremental_builds(tmp_path: Path, generator: str) -> None:
+    cmake = _system_cmake() or _pypi_cmake()
+    assert cmake
+    source = _copy_project(tmp_path)
+    build = tmp_path / "build"
+    configure_and_build(build, cmake=cmake, generator=generator, source=source)
+    lib = build / "libdemo.so"
+    before = lib.stat().st_mtime_ns
+    noop = build_target(build, cmake)
+    if generator == "Ninja":
+        assert "no work to do" in noop.stdout
+    assert lib.stat().st_mtime_ns == before, "an unchanged manifest must not relink"
+    # editing the manifest (a new export) regenerates and relinks
+    manifest = source / "visgen.toml"
+    text = manifest.read_text()
+    manifest.write_text(
+        text.replace('symbols = ["demo_mul"]', 'symbols = ["demo_mul", "demo_internal_helper"]')
+    )
+    build_target(build, cmake)
+    assert lib.stat().st_mtime_ns != before
+    assert dynamic_exports(lib)["demo_internal_helper"] == "DEMO_1.1"
+    linked = build_target(build, cmake, "bad_consumer")
+    assert linked.returncode == 0
+
+
+def test_entry_matching_nothing_fails_with_visgens_message(tmp_path: Path) -> None:
+    cmake = _system_cmake() or _pypi_cmake()
+    assert cmake
+    source = _copy_project(tmp_path)
+    manifest = source / "visgen.toml"
+    manifest.write_text(
+        manifest.read_text().replace(
+            'symbols = ["demo_add"]', 'symbols = ["demo_add", "demo_gone"]'
+        )
+    )
+    build = tmp_path / "build"
+    subprocess.run(
+        [
+            cmake,
+            "-S",
+            str(source),
+            "-B",
+            str(build),
+            "-G",
+            "Ninja",
+            f"-DCMAKE_PREFIX_PATH={ROOT / 'cmake'}",
+            f"-DPython_EXECUTABLE={sys.executable}",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    proc = build_target(build, cmake, check=False)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "demo_gone" in out
+    assert "visgen" in out
+    # visgen stopped it before any linker saw the name
+    assert "version script assignment" not in out
+    assert not (build / "libdemo.so").exists()
+
+
+def test_project_visibility_preset_is_kept(tmp_path: Path) -> None:
+    cmake = _system_cmake() or _pypi_cmake()
+    assert cmake
+    build = tmp_path / "build"
+    configure_and_build(
+        build, cmake=cmake, extra=("-DCMAKE_C_VISIBILITY_PRESET=default", "-DVISGEN_CHECK=OFF")
+    )
+    # the project's preset reaches the objects: the undeclared helper keeps default
+    # visibility in the archive, where visgen's own default would have hidden it
+    assert "demo_internal_helper" in default_visibility_globals(build / "libdemo.a")
+    # and the shared variant's version script still exports exactly the manifest
+    assert dynamic_exports(build / "libdemo.so") == SHARED_EXPORTS
+
+
+def test_failed_check_fails_the_build_and_removes_the_binary(tmp_path: Path) -> None:
+    """CHECK ON: a template static member caught by a broad cxx pattern is exported as a
+    vague-linkage (weak or unique) symbol; the post-link check fails the build and the
+    rejected library is removed, so the next build does not take it for up to date."""
+    cmake = _system_cmake() or _pypi_cmake()
+    assert cmake
+    source = _copy_project(tmp_path)
+    shapes = source / "src" / "shapes.cpp"
+    shapes.write_text(
+        shapes.read_text()
+        + "\nnamespace demo {\ntemplate <class T> struct Id { static int value; };\n"
+        "template <class T> int Id<T>::value = 0;\n"
+        "DEMO_EXPORT int *shape_id() { return &Id<Shape>::value; }\n}\n"
+    )
+    manifest = source / "visgen.toml"
+    manifest.write_text(
+        manifest.read_text().replace('cxx = ["demo::Shape::*"]', 'cxx = ["demo::*"]')
+    )
+    build = tmp_path / "build"
+    subprocess.run(
+        [
+            cmake,
+            "-S",
+            str(source),
+            "-B",
+            str(build),
+            "-G",
+            "Ninja",
+            f"-DCMAKE_PREFIX_PATH={ROOT / 'cmake'}",
+            f"-DPython_EXECUTABLE={sys.executable}",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    proc = build_target(build, cmake, "demo_shared", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out
+    assert "vague-export" in out
+    assert "demo::Id<demo::Shape>::value" in out
+    assert not (build / "libdemo.so").exists()
+    again = build_target(build, cmake, "demo_shared", check=False)
+    assert again.returncode != 0
