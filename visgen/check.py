@@ -1,0 +1,449 @@
+"""Compare built binaries with the manifest: the engine of ``visgen check``.
+
+Flow: :mod:`visgen.elf` reads the binary, :class:`~visgen.match.PatternIndex` matches
+its exported names against the library's entries, and the rules of SPEC section 5 turn
+the differences into :class:`~visgen.findings.Finding` objects. ``.symtab`` is read only
+when a declared name is missing, to say what hid it.
+
+Example::
+
+    findings = check_binary("build/libasyncrt.so", manifest.library("asyncrt"))
+    findings = check_binary("build/_core.cpython-311-x86_64-linux-gnu.so", None,
+                            policy="python-extension")
+
+Naming conventions: *exported* means defined, global/weak/unique and default or protected
+visibility in ``.dynsym``; *declared* means named by an entry of the manifest; *noise*
+is a toolchain-injected name (:mod:`visgen.presets`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from visgen.demangle import demangle_many, is_mangled
+from visgen.elf import ElfImage, SymbolTable, is_archive, read_archive, read_symbols
+from visgen.findings import Finding
+from visgen.match import PatternIndex
+from visgen.model import ExportEntry, Library, Location
+from visgen.presets import preset_globs, toolchain_names
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from visgen.model import ExportGroup, Variant
+
+__all__ = ["Policy", "check_binary", "check_many", "is_vague_linkage", "python_module_name"]
+
+
+def __dir__() -> list[str]:
+    return list(__all__)
+
+
+Policy = Literal["python-extension"]
+
+_VAGUE_PREFIXES = ("_ZTI", "_ZTS", "_ZTV", "_ZTT", "_ZGV", "_ZTH", "_ZTW")
+
+
+def is_vague_linkage(name: str, binding: str, sym_type: str) -> bool:
+    """An exported C++ vague-linkage object: typeinfo, typeinfo name, vtable, VTT, guard
+    variable or TLS wrapper, or a weak/unique data object (template static member,
+    inline variable, function-local static of an inline function)."""
+    if binding not in ("STB_WEAK", "STB_GNU_UNIQUE") or not is_mangled(name):
+        return False
+    if name.startswith(_VAGUE_PREFIXES):
+        return True
+    return binding == "STB_GNU_UNIQUE" or sym_type in ("STT_OBJECT", "STT_TLS")
+
+
+def python_module_name(path: str | Path) -> str:
+    """``_core`` for ``_core.cpython-311-x86_64-linux-gnu.so`` or ``_core.abi3.so``."""
+    return Path(path).name.split(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class _Exported:
+    name: str
+    binding: str
+    type: str
+    version: str | None
+
+
+def _exported(table: SymbolTable, machine: int) -> list[_Exported]:
+    noise = toolchain_names(machine)
+    out: list[_Exported] = []
+    names, binds, types, vers, shndx = (
+        table.names,
+        table.bindings,
+        table.types,
+        table.versions,
+        table.shndx,
+    )
+    for i in table.exported_indices():
+        name = names[i]
+        if name in noise:
+            continue
+        if name == vers[i] and shndx[i] == 0xFFF1:  # version-node marker (SHN_ABS)
+            continue
+        out.append(_Exported(name, binds[i], types[i], vers[i]))
+    return out
+
+
+class _Checker:
+    def __init__(self, binary: str, library: Library | None) -> None:
+        self.binary = binary
+        self.library = library
+        self.findings: list[Finding] = []
+        self.where = library.location if library is not None else None
+        self._demangled: dict[str, str] = {}
+
+    def pretty(self, name: str) -> str:
+        """``demangled (mangled)`` for C++ names, the name itself otherwise."""
+        if not is_mangled(name):
+            return name
+        text = self._demangled.get(name)
+        if text is None:
+            text = demangle_many((name,))[name]
+            self._demangled[name] = text
+        return f"{text} ({name})" if text != name else name
+
+    def add(
+        self,
+        rule: str,
+        message: str,
+        *,
+        symbol: str | None = None,
+        location: Location | None = None,
+        severity: Literal["error", "warning"] = "error",
+        hint: str | None = None,
+    ) -> None:
+        self.findings.append(
+            Finding(
+                rule,
+                message,
+                severity,
+                location if location is not None else self.where,
+                self.binary,
+                symbol,
+                hint,
+            )
+        )
+
+
+def _allow_index(library: Library | None) -> PatternIndex | None:
+    if library is None:
+        return None
+    texts = list(library.check.allow)
+    for preset in library.check.allow_presets:
+        texts.extend(preset_globs(preset))
+    if not texts:
+        return None
+    loc = Location(library.location.file, library.location.line, f"library.{library.name}.check")
+    return PatternIndex(ExportEntry(t, "glob", loc) for t in texts)
+
+
+def _group_of(library: Library) -> dict[ExportEntry, ExportGroup]:
+    return {e: g for g in library.exports for e in g.entries}
+
+
+def _hidden_reason(sym_binding: str, sym_visibility: str, prefix: str) -> str:
+    if sym_visibility in ("STV_HIDDEN", "STV_INTERNAL"):
+        return (
+            f"it was compiled with {sym_visibility} visibility: the declaration lacks "
+            f"{prefix}_EXPORT (or {prefix}_STATIC_DEFINE was defined while building the DSO)"
+        )
+    if sym_binding == "STB_LOCAL":
+        return (
+            "it is local with default visibility: a version script (`local:`) or "
+            "--exclude-libs demoted it at link time, or GNU ld demoted a symbol compiled "
+            f"hidden (a declaration without {prefix}_EXPORT), or it is `static`"
+        )
+    return f"it is {sym_binding} with {sym_visibility} visibility"
+
+
+def _entry_kind_word(entry: ExportEntry) -> str:
+    return {"symbol": "symbol", "data": "data object", "cxx": "C++ name"}.get(entry.kind, "entry")
+
+
+def check_binary(
+    path: str | Path,
+    library: Library | None,
+    *,
+    variant: Variant | None = None,
+    policy: Policy | None = None,
+) -> list[Finding]:
+    """Every finding for one binary (a DSO, or an ``ar`` archive with ``variant="static"``).
+
+    ``variant`` defaults to ``static`` for an archive and ``shared`` otherwise.
+    """
+    binary = str(path)
+    if variant is None:
+        variant = "static" if is_archive(path) else "shared"
+    if policy == "python-extension":
+        return _check_python_extension(binary)
+    if library is None:
+        msg = "check_binary needs a library unless a policy is given"
+        raise ValueError(msg)
+    if variant == "static":
+        return _check_static(binary, library)
+    image = read_symbols(binary, symtab=False)
+    checker = _Checker(binary, library)
+    exported = _exported(image.dynsym, image.machine)
+    reg = library.registration
+    if variant == "registered":
+        _check_registered(checker, exported, library)
+        return checker.findings
+    entries = list(library.entries_for("linux"))
+    if variant == "shared-registered":
+        loc = library.location
+        entries += [ExportEntry(reg.init, "symbol", loc), ExportEntry(reg.destroy, "symbol", loc)]
+    _check_shared(checker, image, exported, library, entries)
+    return checker.findings
+
+
+def _check_registered(checker: _Checker, exported: list[_Exported], library: Library) -> None:
+    reg = library.registration
+    wanted = {reg.init, reg.destroy}
+    have = {s.name for s in exported}
+    for name in (reg.init, reg.destroy):
+        if name not in have:
+            checker.add(
+                "missing-export",
+                f"registration function {name} is not exported",
+                symbol=name,
+                hint="the registered variant must export exactly init and destroy",
+            )
+    for s in exported:
+        if s.name not in wanted:
+            checker.add(
+                "registration-leak",
+                f"{checker.pretty(s.name)} is exported by a registered variant, "
+                f"which may export only {reg.init} and {reg.destroy}",
+                symbol=s.name,
+            )
+
+
+def _check_shared(
+    checker: _Checker,
+    image: ElfImage,
+    exported: list[_Exported],
+    library: Library,
+    entries: list[ExportEntry],
+) -> None:
+    index = PatternIndex(entries)
+    matched = index.match_names(s.name for s in exported)
+    allow = _allow_index(library)
+    groups = _group_of(library)
+    vague_mode = library.check.vague
+    unexpected = [s for s in exported if s.name not in matched]
+    allowed = allow.match_names(s.name for s in unexpected) if allow is not None else {}
+    for s in unexpected:
+        if s.name in allowed:
+            continue
+        if vague_mode != "off" and is_vague_linkage(s.name, s.binding, s.type):
+            continue  # reported once, as vague-export, below
+        checker.add(
+            "unexpected-export",
+            f"{checker.pretty(s.name)} is exported but not declared in the manifest",
+            symbol=s.name,
+            hint="declare it, make it hidden, or list it under [library.X.check] allow",
+        )
+    if vague_mode != "off":
+        for s in exported:
+            if is_vague_linkage(s.name, s.binding, s.type) and s.name not in allowed:
+                kind = "unique" if s.binding == "STB_GNU_UNIQUE" else "weak"
+                checker.add(
+                    "vague-export",
+                    f"{checker.pretty(s.name)} is an exported {kind} C++ vague-linkage "
+                    "symbol; each DSO loaded RTLD_LOCAL gets its own copy",
+                    symbol=s.name,
+                    severity="warning" if vague_mode == "warn" else "error",
+                    hint="hide it (export a C API or an explicit instantiation instead), "
+                    "or set vague = 'warn' or 'off'",
+                )
+    for s in exported:
+        entry = matched.get(s.name)
+        if entry is None:
+            continue
+        group = groups.get(entry)
+        if group is None or group.node is None:
+            continue
+        if s.version != group.node:
+            got = f"version {s.version}" if s.version else "no version"
+            checker.add(
+                "wrong-version",
+                f"{checker.pretty(s.name)} is exported with {got}, declared under {group.node}",
+                symbol=s.name,
+                location=entry.location,
+            )
+    _report_unmatched(checker, image, index.unmatched(), library)
+
+
+def _report_unmatched(
+    checker: _Checker, image: ElfImage, missing: list[ExportEntry], library: Library
+) -> None:
+    missing = [e for e in missing if e.kind != "optional"]
+    if not missing:
+        return
+    full = read_symbols(image.path, symtab=True)
+    symtab = full.symtab
+    local_index: dict[str, int] = {}
+    if symtab is not None:
+        local_index = {
+            name: i for i, name in enumerate(symtab.names) if symtab.shndx[i] != 0 and name
+        }
+    prefix = library.macro_prefix
+    pattern_entries = [e for e in missing if e.is_pattern]
+    hidden_by_pattern: dict[ExportEntry, list[str]] = {}
+    if pattern_entries and symtab is not None:
+        pidx = PatternIndex(pattern_entries)
+        hidden_names = [
+            n
+            for n, i in local_index.items()
+            if symtab.bindings[i] == "STB_LOCAL" or symtab.visibilities[i] != "STV_DEFAULT"
+        ]
+        for name, entry in pidx.match_names(hidden_names).items():
+            hidden_by_pattern.setdefault(entry, []).append(name)
+    for entry in missing:
+        if entry.is_pattern:
+            hidden = hidden_by_pattern.get(entry)
+            if hidden:
+                first = symtab.symbol(local_index[hidden[0]]) if symtab else None
+                reason = _hidden_reason(first.binding, first.visibility, prefix) if first else ""
+                checker.add(
+                    "hidden-export",
+                    f"pattern {entry.text!r} matches only symbols that are defined but not "
+                    f"exported ({', '.join(checker.pretty(n) for n in hidden[:3])}"
+                    f"{', ...' if len(hidden) > 3 else ''}); {reason}",
+                    symbol=hidden[0],
+                    location=entry.location,
+                )
+            else:
+                checker.add(
+                    "unmatched-entry",
+                    f"pattern {entry.text!r} matches no exported symbol",
+                    location=entry.location,
+                    hint="remove it, fix it, or move it under `optional`",
+                )
+            continue
+        name = entry.text
+        if entry.is_cxx:
+            name = _find_cxx(symtab, entry.text) or entry.text
+        at = local_index.get(name)
+        word = _entry_kind_word(entry)
+        if at is not None and symtab is not None:
+            sym = symtab.symbol(at)
+            checker.add(
+                "hidden-export",
+                f"{word} {checker.pretty(name)} is defined in the binary but not exported: "
+                + _hidden_reason(sym.binding, sym.visibility, prefix),
+                symbol=name,
+                location=entry.location,
+            )
+        else:
+            why = "" if symtab is not None else " (the binary is stripped: no .symtab to say why)"
+            checker.add(
+                "missing-export",
+                f"{word} {checker.pretty(name)} is declared but not exported{why}",
+                symbol=name,
+                location=entry.location,
+                hint="define it in the library, or move it under `optional`",
+            )
+
+
+def _find_cxx(symtab: SymbolTable | None, text: str) -> str | None:
+    if symtab is None:
+        return None
+    candidates = [n for n in symtab.names if is_mangled(n)]
+    for name, dm in demangle_many(candidates).items():
+        if dm == text:
+            return name
+    return None
+
+
+def _check_python_extension(binary: str) -> list[Finding]:
+    image = read_symbols(binary, symtab=False)
+    checker = _Checker(binary, None)
+    module = python_module_name(binary)
+    init = f"PyInit_{module}"
+    exported = _exported(image.dynsym, image.machine)
+    if init not in {s.name for s in exported}:
+        checker.add(
+            "missing-export",
+            f"Python extension module {module!r} does not export {init}",
+            symbol=init,
+            hint="the file name must match the module name given to PYBIND11_MODULE/NB_MODULE",
+        )
+    for s in exported:
+        if s.name != init:
+            checker.add(
+                "unexpected-export",
+                f"{checker.pretty(s.name)} is exported; a Python extension module should "
+                f"export {init} only",
+                symbol=s.name,
+                hint="build with -fvisibility=hidden (pybind11_add_module/nanobind_add_module "
+                "do) or link with visgen's version script",
+            )
+    return checker.findings
+
+
+def _check_static(binary: str, library: Library) -> list[Finding]:
+    members = read_archive(binary)
+    checker = _Checker(binary, library)
+    noise = toolchain_names(members[0].image.machine if members else 0)
+    defined: dict[str, tuple[str, str, str]] = {}  # name -> (member, binding, visibility)
+    for m in members:
+        table = m.image.symtab
+        if table is None:
+            continue
+        for name, b, v, x in zip(
+            table.names, table.bindings, table.visibilities, table.shndx, strict=True
+        ):
+            if x == 0 or b == "STB_LOCAL" or not name:
+                continue
+            defined.setdefault(name, (m.name, b, v))
+    index = PatternIndex(library.entries_for("linux"))
+    index.match_names(defined)
+    for entry in index.unmatched():
+        if entry.kind == "optional":
+            continue
+        if entry.is_pattern:
+            checker.add(
+                "unmatched-entry",
+                f"pattern {entry.text!r} matches no symbol defined in the archive",
+                location=entry.location,
+            )
+        else:
+            checker.add(
+                "missing-export",
+                f"{_entry_kind_word(entry)} {checker.pretty(entry.text)} is declared but "
+                "defined in no object of the archive",
+                symbol=entry.text,
+                location=entry.location,
+            )
+    for name, (member, binding, vis) in defined.items():
+        if vis in ("STV_DEFAULT", "STV_PROTECTED") and name not in noise:
+            checker.add(
+                "unexpected-export",
+                f"{checker.pretty(name)} ({member}, {binding}) has {vis} visibility in the "
+                "static archive; a DSO that links the archive would re-export it",
+                symbol=name,
+                hint=f"compile the static variant with -fvisibility=hidden and "
+                f"{library.macro_prefix}_STATIC_DEFINE",
+            )
+    return checker.findings
+
+
+def check_many(
+    paths: Iterable[str | Path],
+    library: Library | None,
+    *,
+    variant: Variant | None = None,
+    policy: Policy | None = None,
+) -> list[Finding]:
+    """:func:`check_binary` over several binaries, findings in order."""
+    out: list[Finding] = []
+    for p in paths:
+        out.extend(check_binary(p, library, variant=variant, policy=policy))
+    return out

@@ -1,0 +1,56 @@
+"""``visgen check BINARY...``: compare built binaries with the manifest (SPEC section 5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from visgen.report import add_output_options, emit
+
+if TYPE_CHECKING:
+    import argparse
+
+VARIANT_CHOICES = ("static", "shared", "shared-registered", "registered")
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("binary", nargs="+", type=Path, metavar="BINARY", help="DSO or archive")
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        default=None,
+        help="manifest file (default: visgen.toml, else pyproject.toml, in the current folder)",
+    )
+    parser.add_argument("--library", default=None, help="library of the manifest to check")
+    parser.add_argument(
+        "--variant",
+        choices=VARIANT_CHOICES,
+        default=None,
+        help="how the binary was built (default: static for an archive, else shared)",
+    )
+    parser.add_argument(
+        "--policy",
+        choices=("python-extension",),
+        default=None,
+        help="check a Python extension module: exports PyInit_<module> only (no manifest)",
+    )
+    add_output_options(parser)
+
+
+def execute(args: argparse.Namespace) -> int:
+    from visgen.check import check_many
+    from visgen.errors import UsageError
+
+    library = None
+    if args.policy is None or args.manifest is not None:
+        from visgen.manifest import load_manifest
+
+        library = load_manifest(args.manifest).library(args.library)
+        if args.variant is not None and args.variant not in library.variants:
+            msg = (
+                f"library {library.name!r} has no variant {args.variant!r} "
+                f"(it has: {', '.join(library.variants)})"
+            )
+            raise UsageError(msg)
+    findings = check_many(args.binary, library, variant=args.variant, policy=args.policy)
+    return emit(findings, args, command="check")
