@@ -82,7 +82,6 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,  # noqa: S701 - C, linker scripts and .def files, not HTML
-        auto_reload=False,
     )
     env.filters["c_string"] = c_string
     env.filters["c_identifier"] = c_identifier
