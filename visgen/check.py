@@ -68,17 +68,19 @@ class _Exported:
     binding: str
     type: str
     version: str | None
+    version_hidden: bool
 
 
 def _exported(table: SymbolTable, machine: int) -> list[_Exported]:
     noise = toolchain_names(machine)
     out: list[_Exported] = []
-    names, binds, types, vers, shndx = (
+    names, binds, types, vers, shndx, hid = (
         table.names,
         table.bindings,
         table.types,
         table.versions,
         table.shndx,
+        table.version_hidden,
     )
     for i in table.exported_indices():
         name = names[i]
@@ -86,7 +88,7 @@ def _exported(table: SymbolTable, machine: int) -> list[_Exported]:
             continue
         if name == vers[i] and shndx[i] == 0xFFF1:  # version-node marker (SHN_ABS)
             continue
-        out.append(_Exported(name, binds[i], types[i], vers[i]))
+        out.append(_Exported(name, binds[i], types[i], vers[i], hid[i]))
     return out
 
 
@@ -267,8 +269,8 @@ def _check_shared(
         if entry is None:
             continue
         group = groups.get(entry)
-        if group is None or group.node is None:
-            continue
+        if group is None or group.node is None or s.version_hidden:
+            continue  # name@OLD beside name@@NEW is a compatibility alias
         if s.version != group.node:
             got = f"version {s.version}" if s.version else "no version"
             checker.add(
