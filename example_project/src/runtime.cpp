@@ -19,6 +19,14 @@ struct Job {
   asyncrt_token *done;
 };
 
+// A worker wraps its std::thread so that std::vector's members are instantiated over a
+// type of this library: they get its hidden visibility. (std::vector<std::thread>'s out-of-
+// line members would be weak STV_DEFAULT symbols in the static archive, and `visgen check
+// --variant static` rightly reports them: a DSO linking the archive would re-export them.)
+struct Worker {
+  std::thread thread;
+};
+
 struct Pool {
   explicit Pool(unsigned n) : size(n) {}
 
@@ -27,7 +35,7 @@ struct Pool {
   std::condition_variable work_cv;  // a job was queued, or stopping
   std::condition_variable idle_cv;  // pending reached zero
   std::deque<Job> queue;
-  std::vector<std::thread> workers;  // empty until the first submit
+  std::vector<Worker> workers;  // empty until the first submit
   std::size_t pending = 0;           // queued + running
   std::uint64_t completed = 0;
   bool stopping = false;
@@ -80,7 +88,7 @@ bool Runtime::submit(Task fn, void *arg, asyncrt_token *done) {
     if (p.stopping) return false;
     if (p.workers.empty()) {  // first use: start the workers
       p.workers.reserve(p.size);
-      for (unsigned i = 0; i < p.size; ++i) p.workers.emplace_back([&p] { p.work(); });
+      for (unsigned i = 0; i < p.size; ++i) p.workers.push_back({std::thread([&p] { p.work(); })});
     }
     p.queue.push_back(detail::Job{fn, arg, done});
     ++p.pending;
@@ -111,14 +119,14 @@ std::size_t Runtime::cancel() {
 
 void Runtime::shutdown() {
   detail::Pool &p = *pool_;
-  std::vector<std::thread> workers;
+  std::vector<detail::Worker> workers;
   {
     std::lock_guard<std::mutex> lock(p.mutex);
     p.stopping = true;
     workers.swap(p.workers);
   }
   p.work_cv.notify_all();
-  for (std::thread &t : workers) t.join();  // the workers drain the queue first
+  for (detail::Worker &w : workers) w.thread.join();  // the workers drain the queue first
   // No workers ever started (or they are gone): the queue holds only tasks submitted
   // before any worker ran; run nothing more, but release their waiters.
   cancel();
