@@ -84,7 +84,7 @@ def extract_manifest(path: str | Path, library: str | None = None) -> str:
     ]
     parents = {v.name: (v.parents[0] if v.parents else None) for v in image.nodes}
     empty = {n for n, (f, d) in groups.items() if n is not None and not f and not d}
-    for node in parents:  # a node that declares nothing is left out; skip over it
+    for node in list(parents):  # a node that declares nothing is left out; skip it
         seen: set[str] = set()
         parent = parents[node]
         while parent in empty and parent not in seen:
