@@ -1,0 +1,169 @@
+"""Time `visgen check` (whole process) against `nm -D --defined-only` on one library.
+
+Runs both commands alternately in one invocation and prints the median wall-time ratio
+and the peak RSS of each (from os.wait4, per child). Two manifests are measured:
+
+(a) maintainer-size: a few hundred globs and C++ patterns that cover the library;
+(b) the full manifest `visgen extract` writes (one exact name per export).
+
+Usage:
+    python bench/bench_check.py [LIBRARY] [--runs N]
+    python bench/bench_check.py --ci      # generated 50,000-symbol library; exit 1 above ratio 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_LIBS = (
+    "/usr/lib/x86_64-linux-gnu/libLLVM-14.so.1",
+    "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
+)
+
+
+def run(cmd: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one child."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.returncode not in (0, 1):
+        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {err}")
+    return elapsed, usage.ru_maxrss
+
+
+def maintainer_manifest(library: Path, names: list[str]) -> str:
+    """A few hundred globs by mangled namespace/class prefix, plus catch-alls."""
+    sys.path.insert(0, str(ROOT))
+    from visgen.elf import read_symbols
+    from visgen.extract import library_name_for
+
+    image = read_symbols(library, symtab=False)
+    nodes = [v.name for v in image.nodes]
+    prefixes: collections.Counter[str] = collections.Counter()
+    for n in names:
+        prefixes[_prefix(n)] += 1
+    globs = [f"{p}*" for p, _ in prefixes.most_common(300)]
+    cxx = ["llvm::cl::*", "llvm::sys::*", "std::*"]
+    name = library_name_for(library)
+    lines = ["schema = 1", f"[library.{name}]", f"[[library.{name}.exports]]"]
+    if nodes:
+        lines.append(f'node = "{nodes[0]}"')
+    lines.append("cxx = [" + ", ".join(f'"{c}"' for c in cxx) + "]")
+    lines.append("globs = [" + ", ".join(f'"{g}"' for g in globs) + ', "_Z*", "*"]')
+    lines += [f"[library.{name}.check]", 'vague = "off"']
+    return "\n".join(lines) + "\n"
+
+
+def _prefix(name: str) -> str:
+    """`_ZN4llvm3foo` for `_ZN4llvm3foo3barEv`: up to two source names after _ZN/_ZNK."""
+    for head in ("_ZNK", "_ZN", "_ZTVN", "_ZTIN", "_ZTSN", "_Z"):
+        if name.startswith(head):
+            i = len(head)
+            for _ in range(2):
+                j = i
+                while j < len(name) and name[j].isdigit():
+                    j += 1
+                if j == i:
+                    break
+                i = j + int(name[i:j])
+            return name[: min(i, len(name))]
+    return name[:4]
+
+
+def nm_names(library: Path) -> list[str]:
+    out = subprocess.run(
+        ["nm", "-D", "--defined-only", str(library)], capture_output=True, text=True, check=True
+    ).stdout
+    return [line.split()[-1].split("@")[0] for line in out.splitlines() if line.strip()]
+
+
+def measure(library: Path, manifest: Path, runs: int) -> tuple[float, int, int]:
+    visgen = [sys.executable, "-m", "visgen", "check", str(library), "--manifest", str(manifest)]
+    nm = ["nm", "-D", "--defined-only", str(library)]
+    ratios: list[float] = []
+    peak_v = peak_n = 0
+    run(visgen)
+    run(nm)  # warm the page cache
+    for _ in range(runs):
+        tv, mv = run(visgen)
+        tn, mn = run(nm)
+        ratios.append(tv / tn)
+        peak_v, peak_n = max(peak_v, mv), max(peak_n, mn)
+    return statistics.median(ratios), peak_v, peak_n
+
+
+def generated_library(tmp: Path, count: int = 50_000) -> Path:
+    cc = shutil.which("gcc") or shutil.which("cc") or shutil.which("clang")
+    if cc is None:
+        sys.exit("--ci needs a C compiler (gcc, cc or clang)")
+    asm = tmp / "gen.s"
+    with asm.open("w") as fh:
+        fh.write(".text\n")
+        for i in range(count):
+            ns = i % 97
+            fh.write(f".globl _ZN3gen2n{ns:02d}4fn{i:05d}Ev\n_ZN3gen2n{ns:02d}4fn{i:05d}Ev:\nret\n")
+    lib = tmp / "libgen.so"
+    subprocess.run([cc, "-shared", "-nostdlib", "-o", str(lib), str(asm)], check=True)
+    return lib
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("library", nargs="?", type=Path)
+    parser.add_argument("--runs", type=int, default=11)
+    parser.add_argument("--ci", action="store_true")
+    args = parser.parse_args()
+    os.environ["PYTHONPATH"] = str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")
+    if shutil.which("nm") is None:
+        sys.exit("nm (binutils) is needed as the baseline")
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        if args.ci:
+            library = generated_library(tmp)
+        else:
+            library = args.library or next(
+                (Path(p) for p in DEFAULT_LIBS if Path(p).exists()), None
+            )
+            if library is None:
+                sys.exit("no library given and none of the defaults exist")
+        names = nm_names(library)
+        small = tmp / "maintainer.toml"
+        small.write_text(maintainer_manifest(library, names))
+        sys.path.insert(0, str(ROOT))
+        from visgen.extract import extract_manifest
+
+        full = tmp / "extracted.toml"
+        full.write_text(extract_manifest(library))
+        print(f"library: {library} ({len(names)} exported names)")
+        worst = 0.0
+        for label, manifest, target in (
+            ("(a) maintainer", small, 1.2),
+            ("(b) extracted", full, 2.0),
+        ):
+            ratio, peak_v, peak_n = measure(library, manifest, args.runs)
+            worst = max(worst, ratio)
+            print(
+                f"{label:16s} median ratio {ratio:.2f} (target <= {target}); "
+                f"peak RSS visgen {peak_v / 1024:.1f} MiB, nm {peak_n / 1024:.1f} MiB"
+            )
+        if args.ci and worst > 3.0:
+            print(f"FAIL: ratio {worst:.2f} above 3")
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
