@@ -10,7 +10,14 @@ from visgen.errors import GenerationError
 if TYPE_CHECKING:
     from visgen.model import ExportEntry, Library
 
-__all__ = ["bracket_exact", "describe", "is_plain_name", "needs_objects", "registration_names"]
+__all__ = [
+    "bracket_exact",
+    "describe",
+    "is_pattern",
+    "is_plain_name",
+    "needs_objects",
+    "registration_names",
+]
 
 
 def __dir__() -> list[str]:
@@ -18,6 +25,12 @@ def __dir__() -> list[str]:
 
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_.$][A-Za-z0-9_.$]*")
+_GLOB = re.compile(r"[*?\[]")
+
+
+def is_pattern(entry: ExportEntry) -> bool:
+    """:attr:`ExportEntry.is_pattern`, fast (a glob character, or any cxx entry)."""
+    return entry.kind == "cxx" or _GLOB.search(entry.text) is not None
 
 
 def is_plain_name(name: str) -> bool:

@@ -45,8 +45,13 @@ def c_identifier(text: str) -> str:
     return ident
 
 
+_PLAIN_C_STRING = re.compile(r"[A-Za-z0-9_.$@:<>,()&*~ \[\]+=-]*")
+
+
 def c_string(text: str) -> str:
     """The body of a C string literal holding ``text`` (UTF-8, escaped)."""
+    if _PLAIN_C_STRING.fullmatch(text):
+        return text
     out: list[str] = []
     for byte in text.encode("utf-8"):
         ch = chr(byte)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from visgen.render import Artifact, linker_file_name
-from visgen.render._common import bracket_exact, needs_objects
+from visgen.render._common import bracket_exact, is_pattern, needs_objects
 
 if TYPE_CHECKING:
     from visgen.model import Library, Variant
@@ -42,7 +42,7 @@ def symbol_lines(library: Library, variant: Variant, resolution: Resolution | No
         if entry.text in seen:
             continue
         seen.add(entry.text)
-        if entry.is_optional and not entry.is_pattern:
+        if entry.kind == "optional" and not is_pattern(entry):
             lines.append(f"_{bracket_exact(entry.text)}")
         else:
             lines.append(f"_{entry.text}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from visgen.render import Artifact, linker_file_name, variant_suffix
-from visgen.render._common import needs_objects
+from visgen.render._common import is_pattern, needs_objects
 
 if TYPE_CHECKING:
     from visgen.model import Library, Variant
@@ -39,9 +39,9 @@ def export_lines(library: Library, variant: Variant, resolution: Resolution | No
         return lines
     seen: set[str] = set()
     for entry in library.entries_for("windows"):
-        if entry.is_pattern:
+        if is_pattern(entry):
             raise needs_objects(library, entry, "is a pattern a .def file cannot hold")
-        if entry.is_optional:
+        if entry.kind == "optional":
             raise needs_objects(library, entry, "may be absent, and a .def file lists names")
         if entry.text in seen:
             continue

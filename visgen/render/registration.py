@@ -19,10 +19,12 @@ again after destroy registers everything again (on-init re-creates the library's
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from visgen.render import Artifact, registration_file_name
-from visgen.render._common import needs_objects
+from visgen.render._common import is_pattern, needs_objects
+from visgen.render._env import c_string
 
 if TYPE_CHECKING:
     from visgen.model import Library, Platform
@@ -39,23 +41,33 @@ def export_names(library: Library, platform: Platform, resolution: Resolution | 
     """Linkage names of every export on ``platform``, in manifest order."""
     if resolution is not None:
         return list(resolution.names)
-    names: list[str] = []
-    seen: set[str] = set()
-    for entry in library.entries_for(platform):
-        if entry.is_pattern:
-            raise needs_objects(
-                library, entry, "is a pattern, and the registration table lists names"
-            )
-        if entry.is_optional:
-            raise needs_objects(library, entry, "may be absent from the build")
-        if entry.text not in seen:
-            seen.add(entry.text)
-            names.append(entry.text)
-    return names
+    groups = library.groups_for(platform)
+    for group in groups:
+        exact = "\n".join(group.symbols + group.data)
+        if group.globs or group.cxx or group.optional or _GLOB.search(exact):
+            for entry in group.entries:
+                if is_pattern(entry):
+                    raise needs_objects(
+                        library, entry, "is a pattern, and the registration table lists names"
+                    )
+                if entry.kind == "optional":
+                    raise needs_objects(library, entry, "may be absent from the build")
+    return list(dict.fromkeys(e.text for g in groups for e in g.entries))
+
+
+_GLOB = re.compile(r"[*?\[]")
+_PLAIN_LINES = re.compile(r"[A-Za-z0-9_.$]*(?:\n[A-Za-z0-9_.$]*)*")
+
+
+def _c_names(names: list[str]) -> list[tuple[int, str]]:
+    if _PLAIN_LINES.fullmatch("\n".join(names)):
+        return list(enumerate(names))
+    return [(i, c_string(name)) for i, name in enumerate(names)]
 
 
 def plan(library: Library, platform: Platform, resolution: Resolution | None) -> Artifact:
     reg = library.registration
+    names = export_names(library, platform, resolution)
     template = "registration.cpp.j2" if reg.abi == "mlir" else "registration.c.j2"
     context = {
         "library": library.name,
@@ -63,6 +75,7 @@ def plan(library: Library, platform: Platform, resolution: Resolution | None) ->
         "destroy": reg.destroy,
         "on_init": reg.on_init,
         "on_destroy": reg.on_destroy,
-        "symbols": export_names(library, platform, resolution),
+        "symbols": names,
+        "c_names": _c_names(names),
     }
     return Artifact(template, registration_file_name(library), context)

@@ -35,7 +35,7 @@ from visgen.render import Artifact, linker_file_name
 from visgen.render._common import bracket_exact, describe, is_plain_name, needs_objects
 
 if TYPE_CHECKING:
-    from visgen.model import ExportEntry, Library, Variant
+    from visgen.model import ExportEntry, ExportGroup, Library, Variant
     from visgen.resolve import Resolution
 
 __all__ = ["Node", "build_nodes", "plan"]
@@ -49,7 +49,8 @@ _UNQUOTED_CXX = re.compile(r"(?:[*?.$_a-zA-Z0-9\[\]\-!^\\]|::)+")
 """What GNU ld's lexer takes as one unquoted word inside ``extern "C++"``."""
 
 
-_GLOB_CHARS = frozenset("*?[")
+_GLOB = re.compile(r"[*?\[]")
+_PLAIN_LINES = re.compile(r"[A-Za-z_.$][A-Za-z0-9_.$]*(?:\n[A-Za-z_.$][A-Za-z0-9_.$]*)*")
 
 
 @dataclass
@@ -99,18 +100,30 @@ def _from_entries(library: Library) -> tuple[list[Node], list[str]]:
     nodes, by_name = _empty_nodes(library)
     seen: set[str] = set()
     globs: list[tuple[int, ExportEntry]] = []
-    exact: list[tuple[int, ExportEntry]] = []
+    exact_groups: list[tuple[int, ExportGroup]] = []
     position = {id(node): i for i, node in enumerate(nodes)}
     for group in library.groups_for("linux"):
         node = by_name[group.node]
+        exact_groups.append((position[id(node)], group))
+        # fast path: the group's exact names (symbols, data) in bulk, checked by one regex
+        plain = group.symbols + group.data
+        bulk: frozenset[str] = frozenset()
+        if plain and _PLAIN_LINES.fullmatch("\n".join(plain)):
+            fresh = [n for n in dict.fromkeys(plain) if n not in seen]
+            seen.update(fresh)
+            node.symbols.extend(fresh)
+            bulk = frozenset(plain)
         for entry in group.entries:
             text = entry.text
-            key = f"{entry.kind == 'cxx'}:{text}"
+            kind = entry.kind
+            if kind in ("symbol", "data") and text in bulk:
+                continue
+            key = ("+" if kind == "cxx" else "") + text
             if key in seen:
                 continue
             seen.add(key)
-            if entry.kind == "cxx":
-                if not _GLOB_CHARS.intersection(text):
+            if kind == "cxx":
+                if not _GLOB.search(text):
                     if '"' in text:
                         raise needs_objects(library, entry, "cannot be quoted in a version script")
                     node.cxx.append(f'"{text}"')
@@ -121,28 +134,44 @@ def _from_entries(library: Library) -> tuple[list[Node], list[str]]:
                         library, entry, "is a C++ pattern a version script cannot hold unquoted"
                     )
                 continue
-            if entry.is_pattern:
+            if _GLOB.search(text):
                 if not _UNQUOTED_CXX.fullmatch(text):
                     raise needs_objects(library, entry, "is a pattern a version script cannot hold")
                 node.symbols.append(text)
                 globs.append((position[id(node)], entry))
-            elif entry.is_optional:
+            elif kind == "optional":
                 node.symbols.append(bracket_exact(text) if is_plain_name(text) else _quote(text))
             else:
                 node.symbols.append(_quote(text))
-                exact.append((position[id(node)], entry))
+    return nodes, _mold_warnings(library, exact_groups, globs)
+
+
+def _mold_warnings(
+    library: Library,
+    exact_groups: list[tuple[int, ExportGroup]],
+    globs: list[tuple[int, ExportEntry]],
+) -> list[str]:
+    """Exact names in a later node that a glob of an earlier node also matches."""
     warnings: list[str] = []
-    for pos, entry in exact:
-        for gpos, glob in globs:
-            if gpos < pos and fnmatch.fnmatchcase(entry.text, glob.text):
-                warnings.append(
-                    f"library {library.name!r}: {describe(entry)} is also matched by "
-                    f"{describe(glob)} of an earlier version node; GNU ld, gold and lld give "
-                    "it the exact entry's node, mold 1.10 the glob's. Pass --objects to "
-                    "write exact names only (see docs/linkers.md)"
-                )
-                break
-    return nodes, warnings
+    if not globs:
+        return warnings
+    for pos, group in exact_groups:
+        earlier = [g for gpos, g in globs if gpos < pos]
+        if not earlier:
+            continue
+        for entry in group.entries:
+            if entry.kind not in ("symbol", "data") or _GLOB.search(entry.text):
+                continue
+            for glob in earlier:
+                if fnmatch.fnmatchcase(entry.text, glob.text):
+                    warnings.append(
+                        f"library {library.name!r}: {describe(entry)} is also matched by "
+                        f"{describe(glob)} of an earlier version node; GNU ld, gold and lld "
+                        "give it the exact entry's node, mold 1.10 the glob's. Pass --objects "
+                        "to write exact names only (see docs/linkers.md)"
+                    )
+                    break
+    return warnings
 
 
 def build_nodes(
