@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-JOIN_SCRIPT = r'''
+JOIN_SCRIPT = r"""
 import sys, tomllib
 from pathlib import Path
 doc = tomllib.loads(Path(sys.argv[1]).read_text())
@@ -40,7 +40,7 @@ for name, lib in doc["library"].items():
     decls = "".join(f'extern char visgen_sym_{i}[] __asm__("{n}");\n' for i, n in enumerate(all_names))
     table = "".join(f'  {{"{n}", (void *)visgen_sym_{i}}},\n' for i, n in enumerate(all_names))
     (out / f"{name}_registration.c").write_text(decls + "static const struct e t[] = {\n" + table + "};\n")
-'''
+"""
 
 
 def write_manifest(path: Path, symbols: int) -> None:
@@ -64,6 +64,26 @@ def write_manifest(path: Path, symbols: int) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+STAGES = r"""
+import sys, time
+t0 = time.perf_counter()
+from pathlib import Path
+from visgen.manifest import load_manifest
+from visgen.render import plan_library, render_artifacts
+import jinja2
+t1 = time.perf_counter()
+manifest = load_manifest(sys.argv[1])
+t2 = time.perf_counter()
+lib = manifest.libraries[0]
+plan = plan_library(lib, "linux", list(lib.variants))
+t3 = time.perf_counter()
+render_artifacts(plan.artifacts, Path(sys.argv[2]))
+t4 = time.perf_counter()
+print(f"  imports {1000*(t1-t0):.0f} ms, load_manifest {1000*(t2-t1):.0f} ms, "
+      f"plan {1000*(t3-t2):.0f} ms, render+write {1000*(t4-t3):.0f} ms")
+"""
+
+
 def timed(cmd: list[str], runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -84,8 +104,17 @@ def main() -> int:
         write_manifest(manifest, args.symbols)
         join = root / "join.py"
         join.write_text(JOIN_SCRIPT)
-        visgen_cmd = [sys.executable, "-m", "visgen", "generate", str(manifest), "--out",
-                      str(root / "out-visgen"), "--platform", "linux"]
+        visgen_cmd = [
+            sys.executable,
+            "-m",
+            "visgen",
+            "generate",
+            str(manifest),
+            "--out",
+            str(root / "out-visgen"),
+            "--platform",
+            "linux",
+        ]
         join_cmd = [sys.executable, str(join), str(manifest), str(root / "out-join")]
         subprocess.run(visgen_cmd, check=True)  # warm the file cache, check it works
         # rewrite into fresh folders each run would measure the writer too; the
@@ -100,6 +129,13 @@ def main() -> int:
     print(f"visgen generate (first write):     {t_fresh * 1000:7.1f} ms")
     print(f"string-join script:                {t_join * 1000:7.1f} ms")
     print(f"ratio:                             {t_visgen / t_join:7.2f}x (target <= 2x)")
+    print("visgen stages, in one process:")
+    with tempfile.TemporaryDirectory() as tmp:
+        manifest = Path(tmp) / "visgen.toml"
+        write_manifest(manifest, args.symbols)
+        subprocess.run(
+            [sys.executable, "-c", STAGES, str(manifest), str(Path(tmp) / "o")], check=True
+        )
     return 0
 
 
