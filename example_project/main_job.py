@@ -2,7 +2,7 @@
 
 Steps:
 
-1. configure and build this project with CMake (``find_package(visgen)`` is pointed at
+1. ``visgen lint`` the manifest, then configure and build this project with CMake (``find_package(visgen)`` is pointed at
    ``python -m visgen --cmakedir`` of the interpreter running this script);
 2. run ``visgen check`` on each variant against ``visgen.toml``;
 3. run ``aot_static`` and ``aot_shared`` (the ahead-of-time programs) and ``jit_host.py``
@@ -58,6 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     build = args.build_dir.resolve()
     python = sys.executable
+
+    lint = run([python, "-m", "visgen", "lint", str(HERE / "visgen.toml")])
+    if lint.returncode != 0:
+        print(lint.stdout + lint.stderr, file=sys.stderr)
+        print("main_job: FAILED: visgen lint", file=sys.stderr)
+        return 1
+    print(f"visgen lint visgen.toml: {last_line(lint)}")
 
     cmakedir = run([python, "-m", "visgen", "--cmakedir"])
     if cmakedir.returncode != 0:

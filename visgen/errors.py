@@ -11,6 +11,7 @@ __all__ = [
     "BinaryError",
     "GenerationError",
     "ManifestError",
+    "NoManifestTableError",
     "ToolError",
     "UsageError",
     "VisgenError",
@@ -41,6 +42,10 @@ class ManifestError(VisgenError):
         if not self.problems:
             return head
         return head + "\n" + "\n".join(f"  {p}" for p in self.problems)
+
+
+class NoManifestTableError(ManifestError):
+    """A pyproject.toml without a ``[tool.visgen]`` table: not a manifest at all."""
 
 
 class GenerationError(VisgenError):

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 from visgen._toml_lines import KeyPath, LineIndex
-from visgen.errors import ManifestError
+from visgen.errors import ManifestError, NoManifestTableError
 from visgen.findings import Finding
 from visgen.model import (
     PLATFORMS,
@@ -351,7 +351,7 @@ def _read_document(path: Path) -> tuple[dict[str, Any], str, KeyPath]:
         table = tool.get("visgen") if isinstance(tool, dict) else None
         if not isinstance(table, dict):
             msg = f"{path}: has no [tool.visgen] table (or give the path of a visgen.toml)"
-            raise ManifestError(msg)
+            raise NoManifestTableError(msg)
         return table, text, ("tool", "visgen")
     return doc, text, ()
 

@@ -119,7 +119,7 @@ def valid_repository(root: Path) -> list[Path]:
 def test_hook_definition() -> None:
     hook = load_hook()
     assert hook["name"] == "visgen lint"
-    assert hook["entry"] == "visgen lint"
+    assert hook["entry"] == "visgen lint --skip-unconfigured"
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is True
     assert hook["files"] == r"(^|/)(visgen\.toml|pyproject\.toml)$"
@@ -194,3 +194,23 @@ def test_hook_fails_on_a_manifest_that_cannot_be_loaded(path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("visgen: error: ")
     assert "Traceback" not in proc.stderr
+
+
+def test_hook_skips_a_pyproject_without_visgen_table(tmp_path: Path) -> None:
+    """pre-commit passes every pyproject.toml; one that is not a manifest is not an error."""
+    plain = tmp_path / "other" / "pyproject.toml"
+    plain.parent.mkdir()
+    plain.write_text('[project]\nname = "unrelated"\n', encoding="utf-8")
+    proc = run_hook([*valid_repository(tmp_path), plain], tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "skipped" in proc.stderr
+    assert "no [tool.visgen] table" in proc.stderr
+    # without the hook's option, naming such a file is still bad input
+    direct = subprocess.run(
+        [sys.executable, "-m", "visgen", "lint", str(plain)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert direct.returncode == 2
+    assert "has no [tool.visgen] table" in direct.stderr
