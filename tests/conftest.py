@@ -22,7 +22,11 @@ if TYPE_CHECKING:
 def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, TestReport, None]:
     outcome = yield
     report: TestReport = outcome.get_result()
-    if os.environ.get("VISGEN_NO_SKIP") == "1" and report.skipped and not hasattr(report, "wasxfail"):
+    if (
+        os.environ.get("VISGEN_NO_SKIP") == "1"
+        and report.skipped
+        and not hasattr(report, "wasxfail")
+    ):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
         report.longrepr = f"skipped under VISGEN_NO_SKIP=1 (CI installs every tool): {reason}"
