@@ -82,6 +82,7 @@ __all__ = [
     "analyze",
     "audit_paths",
     "collect",
+    "has_internal_linkage",
     "is_identity",
     "simulate",
 ]
@@ -121,6 +122,29 @@ def is_identity(name: str, sym_type: str) -> bool:
     return name.startswith(("_ZTI", "_ZTV")) or sym_type in ("STT_OBJECT", "STT_TLS")
 
 
+def has_internal_linkage(name: str) -> bool:
+    """True for a C++ entity with internal linkage (``static``, an anonymous namespace):
+    such a symbol is private to its translation unit by the language, not a copy."""
+    if "_GLOBAL__N" in name:
+        return True
+    s = name[2:]
+    while s.startswith("Z"):  # a local entity: look at its enclosing function's name
+        s = s[1:]
+    if s.startswith("N"):
+        s = s[1:].lstrip("rVK")
+    while s:
+        if s[0] == "L" and s[1:2].isdigit():
+            return True
+        if s.startswith("St"):
+            s = s[2:]
+            continue
+        digits = len(s) - len(s.lstrip("0123456789"))
+        if not digits:
+            return False
+        s = s[digits + int(s[:digits]) :]
+    return False
+
+
 # -- the set ---------------------------------------------------------------------------
 
 
@@ -145,7 +169,8 @@ class Dso:
     imports: frozenset[str] = field(repr=False, compare=False)
     """Undefined dynamic symbols (what the DSO expects another object to define)."""
     hidden: dict[str, str] = field(repr=False, compare=False)
-    """Hidden identity objects from ``.symtab``: name -> type (empty when stripped)."""
+    """Private copies of identity objects from ``.symtab`` (local or hidden, C++ external
+    linkage): name -> type. Empty when the DSO is stripped."""
     has_symtab: bool = True
 
     @property
@@ -181,13 +206,14 @@ def _read_dso(name: str, path: str, aliases: tuple[str, ...]) -> Dso | None:
         st = image.symtab
         hidden = {
             sym_name: typ
-            for sym_name, vis, x, typ in zip(
-                st.names, st.visibilities, st.shndx, st.types, strict=True
+            for sym_name, bind, vis, x, typ in zip(
+                st.names, st.bindings, st.visibilities, st.shndx, st.types, strict=True
             )
             if x != SHN_UNDEF
-            and vis in ("STV_HIDDEN", "STV_INTERNAL")
+            and (bind == "STB_LOCAL" or vis in ("STV_HIDDEN", "STV_INTERNAL"))
             and sym_name not in exports
             and is_identity(sym_name, typ)
+            and not has_internal_linkage(sym_name)
         }
     return Dso(
         name=name,
@@ -278,7 +304,11 @@ def collect(paths: Iterable[str | Path], scratch: Path) -> list[Dso]:
             found[real] = (display, [absolute])
             order.append(real)
         elif absolute not in found[real][1]:
-            found[real][1].append(absolute)
+            _first, aliases = found[real]
+            if Path(aliases[0]).is_symlink() and not Path(absolute).is_symlink():
+                found[real] = (display, [absolute, *aliases])  # name the file, not a link
+            else:
+                aliases.append(absolute)
         if named:
             explicit.add(real)
 
@@ -313,7 +343,13 @@ def collect(paths: Iterable[str | Path], scratch: Path) -> list[Dso]:
     for real in order:
         display, aliases = found[real]
         path = aliases[0]
-        dso = _read_dso(display, path, tuple(aliases))
+        try:
+            dso = _read_dso(display, path, tuple(aliases))
+        except BinaryError as exc:
+            text = str(exc)
+            if display != path and text.startswith(path):
+                text = display + text[len(path) :]  # name the wheel member, not the scratch copy
+            raise BinaryError(text) from None
         if dso is None:
             if real in explicit:
                 msg = f"{display}: is an ELF file but not a shared object (ET_DYN)"
@@ -703,8 +739,8 @@ def _cross_dso(
                 continue
             binding, typ, _vis = dsos[src].exports[name]
             identity = typ in ("STT_OBJECT", "STT_TLS") or name.startswith(("_ZTI", "_ZTV"))
-            if identity and binding == "STB_GLOBAL" and defined_in.get(name) == {src}:
-                continue  # an anchored identity: the cure, not the disease
+            if identity and defined_in.get(name) == {src}:
+                continue  # an identity anchored in one DSO: the cure, not the disease
             crossings.append((i, name, src))
     names = _Names(name for _i, name, _src in crossings)
     out: list[Finding] = []
@@ -730,7 +766,7 @@ def _cross_dso(
 
 
 def _library_findings(
-    library: Library, dsos: Sequence[Dso], *, named: bool
+    library: Library, graph: LoadGraph, *, named: bool
 ) -> tuple[list[Finding], set[str]]:
     """Each export of ``library`` defined in exactly one DSO; also the matched names."""
     entries = list(library.entries_for("linux"))
@@ -742,11 +778,11 @@ def _library_findings(
             ExportEntry(reg.destroy, "optional", loc),
         ]
     index = PatternIndex(entries)
-    where: dict[str, list[Dso]] = {}
+    where: dict[str, list[int]] = {}
     entry_of: dict[str, ExportEntry] = {}
-    for d in dsos:
+    for i, d in enumerate(graph.dsos):
         for name, entry in index.match_names(d.exports).items():
-            where.setdefault(name, []).append(d)
+            where.setdefault(name, []).append(i)
             entry_of[name] = entry
     out: list[Finding] = []
     names = _Names(n for n in where if len(where[n]) > 1)
@@ -754,11 +790,8 @@ def _library_findings(
         holders = where[name]
         if len(holders) < 2:
             continue
-        listed = (
-            " and ".join(h.name for h in holders)
-            if len(holders) == 2
-            else ", ".join(h.name for h in holders)
-        )
+        held = [graph.short[h] for h in holders]
+        listed = " and ".join(held) if len(held) == 2 else ", ".join(held)
         out.append(
             Finding(
                 "duplicate-definition",
@@ -766,7 +799,7 @@ def _library_findings(
                 f"{listed}; each export must be defined in exactly one DSO of the set",
                 "error",
                 entry_of[name].location,
-                holders[0].name,
+                graph.dsos[holders[0]].name,
                 name,
                 f"build {library.name} as one shared library that the others link "
                 "(drop the static copies, or hide them with -Wl,--exclude-libs,ALL)",
@@ -864,7 +897,7 @@ def analyze(
     for graph in graphs:
         declared: set[str] = set()
         for lib in selected:
-            lib_findings, matched = _library_findings(lib, graph.dsos, named=bool(libraries))
+            lib_findings, matched = _library_findings(lib, graph, named=bool(libraries))
             findings.extend(lib_findings)
             declared |= matched
         dups = _duplicates(graph)

@@ -16,7 +16,7 @@ WHAT = ("template_id", "inline_var", "static_local", "typeinfo", "vtable")
 
 
 def main(paths: list[str]) -> None:
-    handles = [(Path(p), ctypes.CDLL(os.path.abspath(p), mode=os.RTLD_LOCAL)) for p in paths]
+    handles = [(Path(p), ctypes.CDLL(str(Path(p).absolute()), mode=os.RTLD_LOCAL)) for p in paths]
     # Every object loaded so far, including dependencies, answers (libcore does too).
     seen: dict[str, dict[str, int]] = {}
     for path, lib in handles:
