@@ -63,8 +63,12 @@ class Node:
     cxx: list[str] = field(default_factory=list)
 
 
+_KEYWORDS = frozenset(("global", "local", "extern"))
+"""Words lld, gold and mold lex as keywords inside a version node: quoted when exact."""
+
+
 def _quote(name: str) -> str:
-    if is_plain_name(name):
+    if is_plain_name(name) and name not in _KEYWORDS:
         return name
     if '"' in name or "*" in name or "?" in name or "[" in name:
         msg = f"cannot write the linkage name {name!r} in a version script"
@@ -108,7 +112,7 @@ def _from_entries(library: Library) -> tuple[list[Node], list[str]]:
         # fast path: the group's exact names (symbols, data) in bulk, checked by one regex
         plain = group.symbols + group.data
         bulk: frozenset[str] = frozenset()
-        if plain and _PLAIN_LINES.fullmatch("\n".join(plain)):
+        if plain and _PLAIN_LINES.fullmatch("\n".join(plain)) and _KEYWORDS.isdisjoint(plain):
             fresh = [n for n in dict.fromkeys(plain) if n not in seen]
             seen.update(fresh)
             node.symbols.extend(fresh)
