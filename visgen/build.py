@@ -247,6 +247,8 @@ class WheelReport:
     problems: list[str] = field(default_factory=list)
     """Files that could not be checked (unreadable ELF); they count as errors."""
     notes: list[str] = field(default_factory=list)
+    audited: bool = False
+    """True when ``visgen audit`` looked at the wheel's DSOs as one set."""
 
     @property
     def errors(self) -> int:
@@ -270,7 +272,7 @@ def check_wheel(wheel: Path, manifest: Manifest | None) -> WheelReport:
     report = WheelReport(wheel=wheel.name)
     with tempfile.TemporaryDirectory(prefix="visgen-wheel-") as tmp:
         root = Path(tmp)
-        extracted: dict[str, Path] = {}
+        extracted: dict[str, tuple[Path, bool]] = {}  # member -> (file, is an archive)
         with zipfile.ZipFile(wheel) as zf:
             for info in zf.infolist():
                 if info.is_dir():
@@ -285,11 +287,10 @@ def check_wheel(wheel: Path, manifest: Manifest | None) -> WheelReport:
                     continue
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 dest.write_bytes(zf.read(info))
-                extracted[info.filename] = dest
+                extracted[info.filename] = (dest, head == _AR_MAGIC)
 
-        for member, path in sorted(extracted.items()):
+        for member, (path, is_archive) in sorted(extracted.items()):
             target = classify(member, manifest)
-            is_archive = path.read_bytes()[:8] == _AR_MAGIC
             if is_archive and target.library is None:
                 continue  # an archive of something else: nothing links it from the wheel
             report.targets.append(target)
@@ -305,35 +306,42 @@ def check_wheel(wheel: Path, manifest: Manifest | None) -> WheelReport:
                 continue
             report.findings.extend(replace(f, binary=f"{wheel.name}/{member}") for f in found)
 
-        dsos = [p for p in extracted.values() if p.read_bytes()[:4] == _ELF_MAGIC]
-        _audit(report, dsos, root, wheel.name)
+    if not all(is_archive for _, is_archive in extracted.values()):
+        _audit(report, wheel, manifest)
     return report
 
 
-def _audit(report: WheelReport, paths: list[Path], root: Path, wheel_name: str) -> None:
-    """The whole wheel's DSOs with ``visgen audit``, when this visgen has it."""
-    if len(paths) < 2:
-        return
+def _audit(report: WheelReport, wheel: Path, manifest: Manifest | None) -> None:
+    """The wheel's DSOs as one set, with ``visgen audit`` (when this visgen has it).
+
+    A ``missing-export`` the file-by-file check already reported is not repeated.
+    """
     try:
-        from visgen import audit  # type: ignore[attr-defined,unused-ignore]
-    except ImportError as exc:
-        if getattr(exc, "name", None) not in ("visgen.audit", None):
+        from visgen.audit import audit_paths
+    except ImportError as exc:  # a visgen without audit
+        if exc.name not in ("visgen.audit", "visgen"):
             raise
         report.notes.append(
-            "`visgen audit` is not part of this visgen; the wheel was checked file by file only"
+            "this visgen has no `visgen audit`; the wheel was checked file by file only"
         )
         return
-    run = cast("Callable[[list[Path]], list[Finding]] | None", getattr(audit, "audit_paths", None))
-    if run is None:
-        report.notes.append(
-            "this visgen's audit module has no audit_paths(); the audit was skipped"
-        )
+    from visgen.errors import VisgenError
+
+    try:
+        found = audit_paths([wheel], manifest=manifest)
+    except VisgenError as exc:
+        report.problems.append(f"visgen audit: {exc}")
         return
-    for f in run(paths):
+    seen = {(f.rule, f.symbol) for f in report.findings}
+    prefix = f"{wheel}!"
+    for f in found:
+        if f.rule == "missing-export" and (f.rule, f.symbol) in seen:
+            continue
         binary = f.binary
-        if binary is not None and Path(binary).is_relative_to(root):
-            binary = f"{wheel_name}/{Path(binary).relative_to(root).as_posix()}"
+        if binary is not None and binary.startswith(prefix):
+            binary = f"{wheel.name}/{binary.removeprefix(prefix)}"
         report.findings.append(replace(f, binary=binary))
+    report.audited = True
 
 
 # -- the hooks -----------------------------------------------------------------------------
@@ -377,6 +385,8 @@ def _print_report(report: WheelReport, config: BuildConfig) -> None:
         _say(f"visgen:   {target.member}: {target.describe()}")
     if not report.targets:
         _say("visgen:   no ELF file in the wheel")
+    if report.audited:
+        _say("visgen:   and every DSO of the wheel as one set (visgen audit)")
     for note in report.notes:
         _say(f"visgen: note: {note}")
     for problem in report.problems:
