@@ -1,17 +1,31 @@
-"""Line numbers for TOML key paths, which :mod:`tomllib` does not give.
+"""Line numbers for TOML key paths, which :mod:`tomllib` does not give, and a fast parse.
 
-A small scanner that walks the text once and records the line of every table header,
-every key and every array element, keyed by the path tomllib's data would use
+A small scanner walks the text once and records the line of every table header, every
+key and every array element, keyed by the path tomllib's data would use
 (``("library", "asyncrt", "exports", 1, "symbols", 0)``). It only has to be right for
 files tomllib accepted, so it is lenient by design: a path it cannot place falls back to
 the nearest enclosing path that it can.
+
+Large manifests are mostly long arrays of plain names (``visgen extract`` writes 45,000
+of them for libLLVM), where both tomllib and a character loop spend their time. The
+scanner therefore recognises, with one regular expression, a *bulk array*: at least
+:data:`BULK_MIN` basic strings without escapes or control characters, separated by
+commas, blanks, newlines and comments. It keeps such an array's place and span (element
+lines are worked out only when a message asks for one), and :func:`parse` hands tomllib
+a *skeleton* of the document in which each bulk array is a one-string placeholder, then
+puts the names back. The regular expression accepts only text that tomllib accepts in
+the same place, so the skeleton parses exactly when the document does; when it does not,
+the document itself is parsed again so the error is tomllib's own, with its line and
+column.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
+from typing import Any
 
-__all__ = ["KeyPath", "LineIndex"]
+__all__ = ["BULK_MIN", "KeyPath", "LineIndex", "parse"]
 
 
 def __dir__() -> list[str]:
@@ -20,7 +34,24 @@ def __dir__() -> list[str]:
 
 KeyPath = tuple[str | int, ...]
 
+BULK_MIN = 32
+"""Arrays with fewer plain strings than this are parsed and indexed the ordinary way."""
+
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+# Pieces of a bulk array; each accepts only what tomllib accepts there.
+_COMMENT = r"#[^\x00-\x08\x0a-\x1f\x7f]*(?=\n)"  # tab allowed; ends at LF (not CRLF)
+_GAP = rf"(?:[ \t\n]|{_COMMENT})*"
+_PLAIN_STR = r'"[^"\\\x00-\x08\x0a-\x1f\x7f]*"'
+_BULK_ARRAY = re.compile(rf"\[{_GAP}(?:{_PLAIN_STR}{_GAP},{_GAP})*(?:{_PLAIN_STR}{_GAP})?\]")
+_BULK_TOKEN = re.compile(r'#[^\n]*|"[^"]*"')
+"""Inside a bulk array: a comment or a string, taken left to right (so a quote inside a
+comment never starts a string)."""
+_PLACEHOLDER = "\0visgen-bulk:"
+_MARKER = "visgen-bulk:"
+
+_BASIC = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_ML_BASIC = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""', re.DOTALL)
 
 
 def _split_key(text: str) -> list[str] | None:
@@ -62,22 +93,71 @@ def _split_key(text: str) -> list[str] | None:
         i += 1
 
 
+class _Bulk:
+    """A bulk array: where it is, its names, and (on demand) each element's line."""
+
+    __slots__ = ("end", "line", "lines", "start", "values")
+
+    def __init__(self, start: int, end: int, line: int, values: list[str]) -> None:
+        self.start = start
+        self.end = end
+        self.line = line
+        self.values = values
+        self.lines: list[int] | None = None
+
+
 class LineIndex:
     """Maps key paths of one TOML document to 1-based line numbers."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, bulk: bool = True) -> None:
+        self._text = text
         self._lines: dict[KeyPath, int] = {}
         self._aot_count: dict[tuple[str | int, ...], int] = {}
+        self._spans: dict[KeyPath, tuple[int, int]] = {}
+        self._bulk: dict[KeyPath, _Bulk] = {}
+        self._use_bulk = bulk
         self._scan(text)
+        if not self._bulk:
+            self._text = ""
 
     def line(self, path: KeyPath) -> int | None:
         """The line of ``path``, or of its nearest enclosing path that has one."""
         p = tuple(path)
+        if len(p) > 1 and isinstance(p[-1], int) and p[:-1] in self._bulk:
+            lines = self._bulk_lines(self._bulk[p[:-1]])
+            if 0 <= p[-1] < len(lines):
+                return lines[p[-1]]
         while p:
             if p in self._lines:
                 return self._lines[p]
             p = p[:-1]
         return None
+
+    def span(self, path: KeyPath) -> tuple[int, int] | None:
+        """First and last line of the array value at ``path`` (None if not an array)."""
+        return self._spans.get(tuple(path))
+
+    def bulk_arrays(self) -> list[tuple[int, int, list[str]]]:
+        """``(start, end, names)`` of every bulk array, in document order."""
+        return [(b.start, b.end, b.values) for b in self._bulk.values()]
+
+    # -- bulk arrays ------------------------------------------------------------------
+
+    def _bulk_lines(self, b: _Bulk) -> list[int]:
+        if b.lines is None:
+            text = self._text
+            lines: list[int] = []
+            line = b.line
+            pos = b.start + 1
+            for m in _BULK_TOKEN.finditer(text, pos, b.end):
+                start = m.start()
+                if text[start] == "#":
+                    continue
+                line += text.count("\n", pos, start)
+                pos = start
+                lines.append(line)
+            b.lines = lines
+        return b.lines
 
     # -- scanning -------------------------------------------------------------------
 
@@ -167,12 +247,28 @@ class LineIndex:
                 return -1
         return -1
 
+    def _try_bulk(self, text: str, pos: int, line: int, path: KeyPath) -> tuple[int, int] | None:
+        """Take the array at ``pos`` in one step if it is a bulk array."""
+        m = _BULK_ARRAY.match(text, pos)
+        if m is None:
+            return None
+        end = m.end()
+        values = [t[1:-1] for t in _BULK_TOKEN.findall(text, pos + 1, end) if t[0] == '"']
+        if len(values) < BULK_MIN:
+            return None
+        last = line + text.count("\n", pos, end)
+        self._bulk[path] = _Bulk(pos, end, line, values)
+        self._spans[path] = (line, last)
+        return end, last
+
     def _scan_value(self, text: str, pos: int, line: int, path: KeyPath) -> tuple[int, int]:
         """Walk one value starting at ``pos``; record array elements. Returns (pos, line)."""
         n = len(text)
         # stack of (path, next element index) for open arrays; None for inline tables
         stack: list[tuple[KeyPath, int] | None] = []
         expecting = False
+        first_line = line
+        last_elem = line
         while pos < n:
             ch = text[pos]
             if ch == "\n":
@@ -190,10 +286,15 @@ class LineIndex:
                 nl = text.find("\n", pos)
                 pos = n if nl < 0 else nl
                 continue
+            if not stack and ch == "[" and self._use_bulk:
+                took = self._try_bulk(text, pos, line, path)
+                if took is not None:
+                    return took
             top = stack[-1] if stack else None
             if top is not None and expecting and ch != "]":
                 arr_path, idx = top
                 self._record((*arr_path, idx), line)
+                last_elem = line
                 stack[-1] = (arr_path, idx + 1)
                 expecting = False
             if ch == "[":
@@ -208,6 +309,7 @@ class LineIndex:
                 pos += 1
                 expecting = False
                 if not stack:
+                    self._spans.setdefault(path, (first_line, last_elem))
                     return pos, line
                 continue
             if ch == "{":
@@ -245,18 +347,49 @@ class LineIndex:
     def _skip_string(text: str, pos: int, line: int) -> tuple[int, int]:
         quote = text[pos]
         triple = text.startswith(quote * 3, pos)
-        delim = quote * 3 if triple else quote
-        i = pos + len(delim)
-        n = len(text)
-        while i < n:
-            if quote == '"' and text[i] == "\\":
-                if i + 1 < n and text[i + 1] == "\n":
-                    line += 1
-                i += 2
+        if quote == "'":
+            delim = quote * 3 if triple else quote
+            end = text.find(delim, pos + len(delim))
+            end = len(text) if end < 0 else end + len(delim)
+        else:
+            m = (_ML_BASIC if triple else _BASIC).match(text, pos)
+            end = len(text) if m is None else m.end()
+        return end, line + text.count("\n", pos, end)
+
+
+def parse(text: str) -> tuple[dict[str, Any], LineIndex]:
+    """``tomllib.loads(text)`` and the :class:`LineIndex` of ``text``, with bulk arrays
+    taken by one regular expression each. Raises :class:`tomllib.TOMLDecodeError` exactly
+    as ``tomllib.loads(text)`` does."""
+    use_bulk = _MARKER not in text
+    lines = LineIndex(text, bulk=use_bulk)
+    bulk = lines.bulk_arrays()
+    if not bulk:
+        return tomllib.loads(text), lines
+    pieces: list[str] = []
+    pos = 0
+    for k, (start, end, _values) in enumerate(bulk):
+        pieces.append(text[pos:start])
+        pieces.append(f'["\\u0000{_MARKER}{k}"]')
+        pos = end
+    pieces.append(text[pos:])
+    try:
+        doc = tomllib.loads("".join(pieces))
+    except tomllib.TOMLDecodeError:
+        return tomllib.loads(text), lines  # the document's own error (or, never, its data)
+    values = [v for _s, _e, v in bulk]
+    _fill(doc, values)
+    return doc, lines
+
+
+def _fill(node: Any, values: list[list[str]]) -> None:
+    """Put the bulk arrays back in place of their placeholders."""
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for key, value in items:
+        if isinstance(value, list):
+            if len(value) == 1 and isinstance(value[0], str) and value[0].startswith(_PLACEHOLDER):
+                node[key] = values[int(value[0][len(_PLACEHOLDER) :])]
                 continue
-            if text[i] == "\n":
-                line += 1
-            if text.startswith(delim, i):
-                return i + len(delim), line
-            i += 1
-        return n, line
+            _fill(value, values)
+        elif isinstance(value, dict):
+            _fill(value, values)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import itertools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 from visgen._toml_lines import KeyPath, LineIndex
+from visgen._toml_lines import parse as parse_toml
 from visgen.errors import ManifestError, NoManifestTableError
 from visgen.findings import Finding
 from visgen.model import (
@@ -42,7 +44,7 @@ from visgen.model import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
 __all__ = [
     "ALLOW_PRESETS",
@@ -78,6 +80,10 @@ CHECK_KEYS = ("allow", "allow-presets", "vague")
 BUILD_KEYS = ("manifest", "check")
 
 C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_LINKAGE_LINES = re.compile(
+    r"(?:[A-Za-z_][A-Za-z0-9_]*|_Z[A-Za-z0-9_.$]+)(?:\n(?:[A-Za-z_][A-Za-z0-9_]*|_Z[A-Za-z0-9_.$]+))*"
+)
+"""Names, one a line, each a C identifier or a mangled C++ name: a whole list checked at once."""
 MANGLED_NAME = re.compile(r"_Z[A-Za-z0-9_.$]+")
 GLOB = re.compile(r"[A-Za-z0-9_.$*?\[\]!^-]+")
 NODE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
@@ -90,7 +96,7 @@ _BRACKETS = {"(": ")", "<": ">", "[": "]"}
 
 
 def _is_str_list(value: object) -> TypeGuard[list[str]]:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return isinstance(value, list) and all(map(isinstance, value, itertools.repeat(str)))
 
 
 def _is_table(value: object) -> TypeGuard[dict[str, Any]]:
@@ -139,6 +145,21 @@ class _Collector:
     def location(self, path: KeyPath) -> Location:
         full = (*self.prefix, *path)
         return Location(self.file, self.lines.line(full), _dotted(full))
+
+    def resolver(self, path: KeyPath) -> Callable[[int], Location]:
+        """``index -> Location`` of the elements of the array at ``path`` (used lazily)."""
+        full = (*self.prefix, *path)
+        dotted = _dotted(full)
+        lines = self.lines
+        file = self.file
+
+        def resolve(index: int) -> Location:
+            return Location(file, lines.line((*full, index)), f"{dotted}[{index}]")
+
+        return resolve
+
+    def span(self, path: KeyPath) -> tuple[int, int] | None:
+        return self.lines.span((*self.prefix, *path))
 
     def error(self, path: KeyPath, message: str) -> None:
         self.errors.append(f"{self.location(path)}: {message}")
@@ -318,8 +339,8 @@ def find_manifest(directory: Path | None = None) -> Path:
     raise ManifestError(msg)
 
 
-def _read_document(path: Path) -> tuple[dict[str, Any], str, KeyPath]:
-    """Parse ``path``; return the manifest table, the text and the key prefix."""
+def _read_document(path: Path) -> tuple[dict[str, Any], LineIndex, KeyPath]:
+    """Parse ``path``; return the manifest table, its line index and the key prefix."""
     try:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
@@ -335,7 +356,7 @@ def _read_document(path: Path) -> tuple[dict[str, Any], str, KeyPath]:
         msg = f"{path}: cannot be read ({exc.strerror})"
         raise ManifestError(msg) from None
     try:
-        doc = tomllib.loads(text)
+        doc, lines = parse_toml(text)
     except tomllib.TOMLDecodeError as exc:
         # tomllib says "... (at line L, column C)"; lead with file:line:column instead
         text_msg = str(exc)
@@ -352,8 +373,8 @@ def _read_document(path: Path) -> tuple[dict[str, Any], str, KeyPath]:
         if not isinstance(table, dict):
             msg = f"{path}: has no [tool.visgen] table (or give the path of a visgen.toml)"
             raise NoManifestTableError(msg)
-        return table, text, ("tool", "visgen")
-    return doc, text, ()
+        return table, lines, ("tool", "visgen")
+    return doc, lines, ()
 
 
 def read_manifest(path: str | Path) -> tuple[Manifest, tuple[Finding, ...]]:
@@ -363,8 +384,8 @@ def read_manifest(path: str | Path) -> tuple[Manifest, tuple[Finding, ...]]:
     turned into a model.
     """
     path = Path(path)
-    doc, text, prefix = _read_document(path)
-    col = _Collector(str(path), LineIndex(text), prefix)
+    doc, lines, prefix = _read_document(path)
+    col = _Collector(str(path), lines, prefix)
     manifest = _build_manifest(doc, col)
     if col.errors or manifest is None:
         problems = tuple(col.errors) + tuple(
@@ -613,17 +634,27 @@ def _group(index: int, raw: dict[str, Any], path: KeyPath, col: _Collector) -> E
         )
     inherits = col.string(raw, "inherits", path)
     lists: dict[str, list[str]] = {}
-    entries: list[tuple[int, int, ExportEntry]] = []
+    # per list: (order, key, entries); entries keep their index in the list
+    parts: list[tuple[int, str, list[ExportEntry]]] = []
     for order, (key, kind) in enumerate(_ENTRY_LISTS):
         values = col.strings(raw, key, path)
         lists[key] = values
-        for i, text in enumerate(values):
-            loc = col.location((*path, key, i))
-            problem = _entry_problem(text, kind)
-            if problem:
-                col.find("invalid-name", (*path, key, i), f"{_show(text)} {problem}")
-                continue
-            entries.append((loc.line or 0, order * 100000 + i, ExportEntry(text, kind, loc)))
+        if not values:
+            continue
+        list_path = (*path, key)
+        resolve = col.resolver(list_path)
+        if kind in ("symbol", "data") and _LINKAGE_LINES.fullmatch("\n".join(values)):
+            made = ExportEntry.many(values, kind, resolve)
+        else:
+            made = []
+            for i, text in enumerate(values):
+                problem = _entry_problem(text, kind)
+                if problem:
+                    col.find("invalid-name", (*list_path, i), f"{_show(text)} {problem}")
+                    continue
+                made.append(ExportEntry(text, kind, resolve=resolve, index=i))
+        parts.append((order, key, made))
+    entries = _in_manifest_order(parts, path, col)
     platforms_raw = col.strings(raw, "platforms", path) if "platforms" in raw else list(PLATFORMS)
     platforms: set[Platform] = set()
     for i, value in enumerate(platforms_raw):
@@ -644,7 +675,6 @@ def _group(index: int, raw: dict[str, Any], path: KeyPath, col: _Collector) -> E
             path,
             "export group declares nothing; add symbols, globs, cxx, data or optional",
         )
-    entries.sort(key=lambda t: (t[0], t[1]))
     return ExportGroup(
         index=index,
         node=node,
@@ -655,9 +685,37 @@ def _group(index: int, raw: dict[str, Any], path: KeyPath, col: _Collector) -> E
         data=tuple(lists["data"]),
         optional=tuple(lists["optional"]),
         platforms=frozenset(platforms or PLATFORMS),
-        entries=tuple(e for _, _, e in entries),
+        entries=entries,
         location=col.location(path),
     )
+
+
+def _in_manifest_order(
+    parts: list[tuple[int, str, list[ExportEntry]]], path: KeyPath, col: _Collector
+) -> tuple[ExportEntry, ...]:
+    """The entries of one group ordered by line, then list, then index.
+
+    The lists of a group are separate keys, so their lines do not overlap and sorting
+    the lists by their first line is enough; only lists inside an inline table can
+    share lines, and then every entry's line is looked up.
+    """
+    if len(parts) == 1:
+        return tuple(parts[0][2])
+    spans = [col.span((*path, key)) for _, key, _ in parts]
+    if all(sp is not None for sp in spans):
+        ranked = sorted(zip(spans, parts, strict=True), key=lambda t: (t[0] or (0, 0), t[1][0]))
+        disjoint = all(
+            (a[0] or (0, 0))[1] < (b[0] or (0, 0))[0] for a, b in itertools.pairwise(ranked)
+        )
+        if disjoint:
+            return tuple(e for _, (_, _, made) in ranked for e in made)
+    keyed = [
+        (e.location.line or 0, order * 100000 + i, e)
+        for order, _key, made in parts
+        for i, e in enumerate(made)
+    ]
+    keyed.sort(key=lambda t: (t[0], t[1]))
+    return tuple(e for _, _, e in keyed)
 
 
 def _entry_problem(text: str, kind: EntryKind) -> str | None:
@@ -739,7 +797,29 @@ def _check_nodes(groups: list[ExportGroup], path: KeyPath, col: _Collector) -> N
                 )
 
 
+_EXACT_KINDS = frozenset(("symbol", "data"))
+_GLOB_CHAR = re.compile(r"[*?\[]")
+
+
+def _exact_entries(group: ExportGroup) -> list[ExportEntry]:
+    """The entries of ``group`` that are exact names, in order (``symbols`` and ``data``
+    entries passed :func:`is_linkage_name`, so only the other kinds need a look)."""
+    search = _GLOB_CHAR.search
+    return [
+        e
+        for e in group.entries
+        if e.kind in _EXACT_KINDS or (e.kind != "cxx" and search(e.text) is None)
+    ]
+
+
 def _check_duplicates(groups: list[ExportGroup], col: _Collector) -> None:
+    exact_of = [_exact_entries(g) for g in groups]
+    texts = [e.text for exact in exact_of for e in exact]
+    if len(set(texts)) == len(texts):
+        # No name is listed twice, so only patterns can give duplicate findings: take
+        # the exact names in bulk and walk the (few) patterns as below.
+        _check_duplicates_of(groups, exact_of, col)
+        return
     seen_exact: dict[str, tuple[ExportGroup, ExportEntry]] = {}
     seen_pattern: list[tuple[ExportGroup, ExportEntry]] = []
     for g in groups:
@@ -773,8 +853,52 @@ def _check_duplicates(groups: list[ExportGroup], col: _Collector) -> None:
                     )
                     continue
                 seen_pattern.append((g, e))
-    # shadowing: an exact name also matched by a glob, or a glob inside an earlier glob.
+    _check_shadowing(seen_exact, seen_pattern, col)
+
+
+def _check_duplicates_of(
+    groups: list[ExportGroup], exact_of: list[list[ExportEntry]], col: _Collector
+) -> None:
+    """:func:`_check_duplicates` when no exact name is listed twice."""
+    seen_pattern: list[tuple[ExportGroup, ExportEntry]] = []
+    for g, exact in zip(groups, exact_of, strict=True):
+        if len(exact) == len(g.entries):
+            continue
+        for e in g.entries:
+            if not e.is_pattern:
+                continue
+            dup = next(
+                (
+                    p
+                    for p in seen_pattern
+                    if p[1].text == e.text and p[1].kind == e.kind and p[0].platforms & g.platforms
+                ),
+                None,
+            )
+            if dup:
+                col.find_at(
+                    "duplicate-symbol",
+                    e.location,
+                    f"pattern {e.text!r} is declared twice (first at line {dup[1].location.line})",
+                )
+                continue
+            seen_pattern.append((g, e))
+    if any(e.kind != "cxx" for _, e in seen_pattern):
+        seen_exact = {
+            e.text: (g, e) for g, exact in zip(groups, exact_of, strict=True) for e in exact
+        }
+        _check_shadowing(seen_exact, seen_pattern, col)
+
+
+def _check_shadowing(
+    seen_exact: dict[str, tuple[ExportGroup, ExportEntry]],
+    seen_pattern: list[tuple[ExportGroup, ExportEntry]],
+    col: _Collector,
+) -> None:
+    """An exact name also matched by a glob, or a glob inside an earlier glob."""
     globs = [(g, e) for g, e in seen_pattern if e.kind != "cxx"]
+    if not globs:
+        return
     for name, (g, e) in seen_exact.items():
         for pg, pe in globs:
             if pg.platforms & g.platforms and _patterns_overlap(pe.text, name):
@@ -805,18 +929,7 @@ def _check_registration_names(
         col.find("duplicate-symbol", (*rpath, "destroy"), f"init and destroy are both {reg.init!r}")
     for key, name in (("init", reg.init), ("destroy", reg.destroy)):
         for g in groups:
-            clash = next(
-                (
-                    e
-                    for e in g.entries
-                    if (
-                        e.text == name
-                        if not e.is_pattern
-                        else e.kind != "cxx" and _patterns_overlap(e.text, name)
-                    )
-                ),
-                None,
-            )
+            clash = _first_clash(g, name)
             if clash is not None:
                 col.find(
                     "duplicate-symbol",
@@ -825,3 +938,31 @@ def _check_registration_names(
                     "rename the registration symbol or the export",
                 )
                 break
+
+
+def _first_clash(group: ExportGroup, name: str) -> ExportEntry | None:
+    """The first entry of ``group`` that is ``name`` or a glob matching it."""
+    lists = (group.symbols, group.data, group.globs, group.optional, group.cxx)
+    if not group.globs and not group.optional and not any(name in lst for lst in lists):
+        return None  # neither listed nor matchable: no need to walk the entries
+    entries = group.entries
+    texts = [e.text for e in entries]
+    best: int | None = None
+    if name in texts:
+        i = texts.index(name)
+        while True:
+            e = entries[i]
+            if not e.is_pattern or (e.kind != "cxx" and _patterns_overlap(e.text, name)):
+                best = i
+                break
+            try:
+                i = texts.index(name, i + 1)
+            except ValueError:
+                break
+    for i, e in enumerate(entries):
+        if best is not None and i >= best:
+            break
+        if e.kind in ("glob", "optional") and e.is_pattern and _patterns_overlap(e.text, name):
+            best = i
+            break
+    return None if best is None else entries[best]

@@ -28,8 +28,13 @@ Naming conventions:
 
 from __future__ import annotations
 
+import operator
+import re
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, Self, get_args
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
 
 __all__ = [
     "PLATFORMS",
@@ -85,24 +90,89 @@ class Location:
         return f"{where}: {self.key}" if self.key else where
 
 
-@dataclass(frozen=True)
-class ExportEntry:
+_PATTERN_CHARS = re.compile(r"[*?\[]")
+
+
+class ExportEntry(tuple):  # type: ignore[type-arg]
     """One string of an export group.
 
     ``kind`` says which list it came from. ``data`` entries are exact names of data
     objects; ``optional`` entries are names or globs that may be absent from a build.
+
+    Immutable, with identity equality and hashing: two entries are the same only if
+    they are the same string of the same manifest (a checker keys dicts and counters by
+    entry tens of thousands of times, and hashing a value with its Location costs more
+    than the lookup). ``location`` may be given as a :class:`Location`, or left to a
+    ``resolve(index)`` callable that the loader supplies, so that 50,000 entries do not
+    each build a Location (a line number and a dotted key) that no message will use.
+    It is a tuple underneath only because that is the cheapest immutable object Python
+    builds; treat it as a record (``text``, ``kind``, ``location``), not as a sequence.
     """
 
-    text: str
-    kind: EntryKind
-    location: Location
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        text: str,
+        kind: EntryKind,
+        location: Location | None = None,
+        *,
+        resolve: Callable[[int], Location] | None = None,
+        index: int = 0,
+    ) -> Self:
+        if location is None and resolve is None:
+            msg = "ExportEntry needs a location or a resolve callable"
+            raise TypeError(msg)
+        return tuple.__new__(cls, (text, kind, location, resolve, index))
+
+    @classmethod
+    def many(
+        cls, texts: Iterable[str], kind: EntryKind, resolve: Callable[[int], Location]
+    ) -> list[Self]:
+        """One entry per text, the i-th located by ``resolve(i)``: the loader's bulk path."""
+        new = tuple.__new__
+        return [new(cls, (t, kind, None, resolve, i)) for i, t in enumerate(texts)]
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return self is not other
+
+    def __hash__(self) -> int:
+        return object.__hash__(self)
+
+    def __repr__(self) -> str:
+        return f"ExportEntry(text={self.text!r}, kind={self.kind!r}, location={self.location!r})"
+
+    def __getnewargs__(self) -> tuple[str, EntryKind, Location]:
+        return (self.text, self.kind, self.location)
+
+    if TYPE_CHECKING:
+
+        @property
+        def text(self) -> str: ...
+
+        @property
+        def kind(self) -> EntryKind: ...
+
+    else:
+        text = property(operator.itemgetter(0), doc="The string as written in the manifest.")
+        kind = property(operator.itemgetter(1), doc="The list it came from.")
+
+    @property
+    def location(self) -> Location:
+        """Where the entry is written in the manifest."""
+        loc: Location | None = tuple.__getitem__(self, 2)
+        if loc is None:
+            resolve: Callable[[int], Location] = tuple.__getitem__(self, 3)
+            loc = resolve(tuple.__getitem__(self, 4))
+        return loc
 
     @property
     def is_pattern(self) -> bool:
         """True when the entry is not an exact linkage name (a glob, or any cxx entry)."""
-        if self.kind == "cxx":
-            return True
-        return any(c in self.text for c in "*?[")
+        return self.kind == "cxx" or _PATTERN_CHARS.search(self.text) is not None
 
     @property
     def is_cxx(self) -> bool:
