@@ -44,35 +44,57 @@ def run(cmd: list[str]) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss
 
 
+CXX_PATTERNS = ("llvm::cl::*", "llvm::sys::fs::*", "llvm::yaml::*")
+"""Namespaces a maintainer would rather name in C++ than by mangled prefix."""
+
+
 def maintainer_manifest(library: Path, names: list[str]) -> str:
-    """A few hundred globs by mangled namespace/class prefix, plus catch-alls."""
+    """What a maintainer writes: a few C++ patterns, then globs by mangled namespace/class
+    prefix (most specific first, so no glob is shadowed by an earlier one), and no
+    catch-all. Every entry claims at least one name; `visgen lint` accepts it."""
+    import fnmatch
+
     sys.path.insert(0, str(ROOT))
+    from visgen.demangle import demangle_many
     from visgen.elf import read_symbols
     from visgen.extract import library_name_for
+    from visgen.presets import toolchain_names
 
     image = read_symbols(library, symtab=False)
     nodes = [v.name for v in image.nodes]
-    prefixes: collections.Counter[str] = collections.Counter()
-    for n in names:
-        prefixes[_prefix(n)] += 1
-    globs = [f"{p}*" for p, _ in prefixes.most_common(300)]
-    cxx = ["llvm::cl::*", "llvm::sys::*", "std::*"]
+    noise = toolchain_names(image.machine) | {v.name for v in image.nodes}
+    unique = sorted(set(names) - noise)
+    demangled = demangle_many(n for n in unique if n.startswith("_Z"))
+    cxx = [c for c in CXX_PATTERNS if any(fnmatch.fnmatchcase(d, c) for d in demangled.values())]
+    claimed = {n for n, d in demangled.items() if any(fnmatch.fnmatchcase(d, c) for c in cxx)}
+    rest = [n for n in unique if n not in claimed]
+    fine: collections.Counter[str] = collections.Counter(_prefix(n, 2) for n in rest)
+    chosen = sorted(p for p, _ in fine.most_common(250))
+    # a prefix of another chosen prefix would shadow it: leave it to the coarse globs
+    chosen = [p for p in chosen if not any(q != p and q.startswith(p) for q in chosen)]
+    covered = tuple(chosen)
+    left = [n for n in rest if not n.startswith(covered)]
+    coarse = sorted({_prefix(n, 1) for n in left} - set(chosen), key=lambda p: (-len(p), p))
+    coarse = [p for p in coarse if not any(q != p and p.startswith(q) for q in chosen)]
+    globs = [f"{p}*" for p in chosen] + [f"{p}*" for p in coarse]
     name = library_name_for(library)
-    lines = ["schema = 1", f"[library.{name}]", f"[[library.{name}.exports]]"]
+    lines = ["schema = 1", f'[library."{name}"]', f'[[library."{name}".exports]]']
     if nodes:
         lines.append(f'node = "{nodes[0]}"')
-    lines.append("cxx = [" + ", ".join(f'"{c}"' for c in cxx) + "]")
-    lines.append("globs = [" + ", ".join(f'"{g}"' for g in globs) + ', "_Z*", "*"]')
-    lines += [f"[library.{name}.check]", 'vague = "off"']
+    if cxx:
+        lines.append("cxx = [" + ", ".join(f'"{c}"' for c in cxx) + "]")
+    lines.append("globs = [\n" + "".join(f'  "{g}",\n' for g in globs) + "]")
+    lines += [f'[library."{name}".check]', 'vague = "off"']
     return "\n".join(lines) + "\n"
 
 
-def _prefix(name: str) -> str:
-    """`_ZN4llvm3foo` for `_ZN4llvm3foo3barEv`: up to two source names after _ZN/_ZNK."""
+def _prefix(name: str, levels: int) -> str:
+    """`_ZN4llvm3foo` for `_ZN4llvm3foo3barEv` (levels=2): up to `levels` source names
+    after the `_ZN`/`_ZNK`/`_ZTV`... head; the first four characters of a C name."""
     for head in ("_ZNK", "_ZN", "_ZTVN", "_ZTIN", "_ZTSN", "_Z"):
         if name.startswith(head):
             i = len(head)
-            for _ in range(2):
+            for _ in range(levels):
                 j = i
                 while j < len(name) and name[j].isdigit():
                     j += 1
