@@ -49,6 +49,7 @@ ends up using (``None`` when it resolves outside the set).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import shutil
@@ -421,10 +422,21 @@ class LoadGraph:
                     seen.add((e.source, e.target))
                     self.edges.append(e)
         needed_by_others = {e.target for e in self.edges if e.source != e.target}
+        self.libraries: frozenset[int] = frozenset(needed_by_others)
+        """The DSOs another DSO of the set needs (where an identity can be anchored)."""
         roots = [
             i for i, d in enumerate(self.dsos) if i not in needed_by_others or d.is_python_module
         ]
         self.roots: tuple[int, ...] = tuple(roots) or tuple(range(len(self.dsos)))
+
+    @functools.cached_property
+    def roots_reaching(self) -> dict[int, tuple[int, ...]]:
+        """For each DSO, the roots whose load brings it in."""
+        out: dict[int, list[int]] = {}
+        for r in self.roots:
+            for d in self.scope(r):
+                out.setdefault(d, []).append(r)
+        return {d: tuple(rs) for d, rs in out.items()}
 
     def _lookup_path(self, path: str) -> int | None:
         absolute = os.path.normpath(Path(path).absolute())
@@ -529,8 +541,11 @@ def simulate(
 ) -> Verdict:
     """Replay glibc's lookup of ``name`` for every load order of at most two roots."""
     by_dso = {c.dso: c for c in copies}
+    if all(c.kind == "STB_GNU_UNIQUE" and c.visibility != "STV_PROTECTED" for c in copies):
+        return Verdict(unified=True)  # every lookup ends in glibc's table of unique symbols
     watched = set(observers)
-    roots = [r for r in graph.roots if watched.intersection(graph.scope(r))]
+    reach = graph.roots_reaching
+    roots = sorted({r for o in watched for r in reach.get(o, ())})
 
     def bind(obs: int, root: int, table: dict[str, int]) -> Binding:
         own = by_dso.get(obs)
@@ -706,13 +721,16 @@ def _duplicates(graph: LoadGraph) -> list[Duplicate]:
                 copies.setdefault(name, []).append(Copy(i, kind, vis))
         for name in d.hidden:
             copies.setdefault(name, []).append(Copy(i, "hidden", "STV_HIDDEN"))
+    copies = {n: g for n, g in copies.items() if len(g) > 1}
+    importers: dict[str, set[int]] = {}
+    for i, d in enumerate(graph.dsos):
+        for name in d.imports.intersection(copies):
+            importers.setdefault(name, set()).add(i)
     out: list[Duplicate] = []
     for name in sorted(copies):
         group = copies[name]
-        if len(group) < 2:
-            continue
         holders = {c.dso for c in group}
-        observers = sorted(holders | {i for i, d in enumerate(graph.dsos) if name in d.imports})
+        observers = sorted(holders | importers.get(name, set()))
         verdict = simulate(graph, name, group, observers)
         out.append(Duplicate(name, tuple(group), tuple(observers), verdict))
     return out
@@ -861,8 +879,7 @@ def _duplicate_findings(dups: list[Duplicate], graph: LoadGraph, names: _Names) 
 def _anchor_text(dup: Duplicate, graph: LoadGraph) -> str:
     """The one-line fix: anchor the identity in the library the others depend on."""
     holders = {c.dso for c in dup.copies}
-    needed = {e.target for e in graph.edges if e.source != e.target}
-    libs = [i for i in sorted(holders) if i in needed]
+    libs = [i for i in sorted(holders) if i in graph.libraries]
     if libs:
         where = f"anchor it in {graph.short[libs[0]]}"
     else:

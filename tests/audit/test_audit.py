@@ -188,7 +188,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def _probe(paths: list[Path]) -> dict[str, dict[str, int]]:
     """Load ``paths`` in order RTLD_LOCAL into a fresh process; each DSO's addresses."""
     proc = subprocess.run(
-        [sys.executable, str(PROBE), *map(str, paths)],
+        [sys.executable, "-I", "-S", str(PROBE), *map(str, paths)],
         capture_output=True,
         text=True,
         check=False,
