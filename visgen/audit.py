@@ -683,8 +683,9 @@ def _verdict_text(dup: Duplicate, graph: LoadGraph) -> str:
             return f"{short[obs]} uses its own copy"
         return f"{short[obs]} uses the copy in {short[copy]}"
 
-    if k1 == k2 == "exported" and (c1, c2) == (o1, o2):
-        usage = f"{short[o1]} and {short[o2]} each use their own copy"
+    if k1 == k2 and (c1, c2) == (o1, o2):
+        own = "hidden copy" if k1 == "hidden" else "copy"
+        usage = f"{short[o1]} and {short[o2]} each use their own {own}"
     else:
         usage = f"{uses(o1, c1, k1)} and {uses(o2, c2, k2)}"
     kind_of = {c.dso: c.kind for c in dup.copies}
@@ -700,6 +701,8 @@ def _verdict_text(dup: Duplicate, graph: LoadGraph) -> str:
             why += f", and the copy in {short[other]} is {kind_of.get(other)}"
     else:
         why = "RTLD_LOCAL keeps the definitions of separately loaded DSOs apart"
+    if "hidden" in (k1, k2):
+        return f"not unified: in any process that loads both, {usage} ({why})"
     text = f"not unified: {loaded}, {usage} ({why})"
     if len(v.order) > 1 and v.unified_alone:
         alone = ", ".join(short[r] for r in v.unified_alone)
@@ -855,13 +858,7 @@ def _duplicate_findings(dups: list[Duplicate], graph: LoadGraph, names: _Names) 
         severity: Literal["error", "warning"] = (
             "warning" if dup.verdict.unified or all_hidden else "error"
         )
-        if all_hidden:
-            hint = (
-                f"if this identity is compared across these DSOs, {_anchor_text(dup, graph)}; "
-                "if each DSO keeps it to itself, nothing to do"
-            )
-        else:
-            hint = _anchor_text(dup, graph)
+        hint = _anchor_text(dup, graph, all_hidden=all_hidden)
         out.append(
             Finding(
                 "duplicate-definition",
@@ -876,19 +873,18 @@ def _duplicate_findings(dups: list[Duplicate], graph: LoadGraph, names: _Names) 
     return out
 
 
-def _anchor_text(dup: Duplicate, graph: LoadGraph) -> str:
+def _anchor_text(dup: Duplicate, graph: LoadGraph, *, all_hidden: bool) -> str:
     """The one-line fix: anchor the identity in the library the others depend on."""
     holders = {c.dso for c in dup.copies}
     libs = [i for i in sorted(holders) if i in graph.libraries]
-    if libs:
-        where = f"anchor it in {graph.short[libs[0]]}"
-    else:
-        where = "anchor it in one shared library that the others link"
-    return (
-        f"{where}: one strong, exported definition there (a key function, an explicit "
-        "specialization or an out-of-line variable) and an extern declaration everywhere "
-        "else; or hide it and let only C APIs cross"
+    where = graph.short[libs[0]] if libs else "one shared library that the others link"
+    fix = (
+        f"anchor it in {where}: one strong, exported definition there (a key function, an "
+        "explicit specialization or an out-of-line variable), an extern declaration elsewhere"
     )
+    if all_hidden:
+        return f"if these DSOs compare this identity with each other, {fix}; if not, all is well"
+    return f"{fix}; or keep every use of it inside one DSO and let only C APIs cross"
 
 
 def analyze(
