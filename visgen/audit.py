@@ -414,13 +414,10 @@ class LoadGraph:
         self.short = _short_names(self.dsos)
         """How messages name each DSO: its file name, or its full name where two share one."""
         self._scopes: dict[int, tuple[int, ...]] = {}
-        self.edges: list[Edge] = []
-        seen: set[tuple[int, int]] = set()
+        self._edges: dict[tuple[int, int], Edge] = {}
         for i in range(len(self.dsos)):
-            for e in self._resolve_all(i, ()):
-                if (e.source, e.target) not in seen:
-                    seen.add((e.source, e.target))
-                    self.edges.append(e)
+            self.scope(i)  # every edge, found as the loader finds it (inherited DT_RPATH too)
+        self.edges: list[Edge] = sorted(self._edges.values(), key=lambda e: (e.source, e.target))
         needed_by_others = {e.target for e in self.edges if e.source != e.target}
         self.libraries: frozenset[int] = frozenset(needed_by_others)
         """The DSOs another DSO of the set needs (where an identity can be anchored)."""
@@ -495,6 +492,7 @@ class LoadGraph:
         while queue:
             node, loaders = queue.popleft()
             for e in self._resolve_all(node, loaders):
+                self._edges.setdefault((e.source, e.target), e)
                 if e.target not in seen:
                     seen.add(e.target)
                     order.append(e.target)

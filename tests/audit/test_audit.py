@@ -636,3 +636,33 @@ def test_load_graph_soname_fallback(built: dict[str, Path], tmp_path: Path) -> N
     assert [(graph.short[e.source], graph.short[e.target], e.kind) for e in graph.edges] == [
         ("plugin_2.so", "libcore.so", "name")
     ]
+
+
+@pytest.mark.parametrize(
+    ("dtags", "leaf_kind"), [("--disable-new-dtags", "rpath"), ("--enable-new-dtags", "name")]
+)
+def test_load_graph_inherits_dt_rpath(tmp_path: Path, dtags: str, leaf_kind: str) -> None:
+    """DT_RPATH of a loader serves its dependencies' DT_NEEDED; DT_RUNPATH does not (the
+    name still reaches the DSO of the set, as glibc would reuse it once loaded)."""
+    gcc = _tool("gcc")
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (tmp_path / "leaf.c").write_text("int leaf(void) { return 1; }\n")
+    (tmp_path / "mid.c").write_text("int leaf(void);\nint mid(void) { return leaf(); }\n")
+    (tmp_path / "top.c").write_text("int mid(void);\nint top(void) { return mid(); }\n")
+
+    def cc(src: str, out: Path, *extra: str) -> None:
+        subprocess.run(
+            [gcc, "-shared", "-fPIC", "-o", str(out), str(tmp_path / src), *extra], check=True
+        )
+
+    cc("leaf.c", lib / "libleaf.so", "-Wl,-soname,libleaf.so")
+    cc("mid.c", lib / "libmid.so", "-Wl,-soname,libmid.so", str(lib / "libleaf.so"))
+    cc("top.c", tmp_path / "top.so", str(lib / "libmid.so"), f"-Wl,{dtags},-rpath,$ORIGIN/lib")
+    (graph,) = analyze([tmp_path]).graphs
+    assert [graph.short[r] for r in graph.roots] == ["top.so"]
+    kind = "rpath" if "disable" in dtags else "runpath"
+    assert {(graph.short[e.source], graph.short[e.target], e.kind) for e in graph.edges} == {
+        ("top.so", "libmid.so", kind),
+        ("libmid.so", "libleaf.so", leaf_kind),
+    }
