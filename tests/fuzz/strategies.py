@@ -491,6 +491,8 @@ def _mutation(draw: st.DrawFn, seed: ElfSeed, data: bytearray) -> str:
         index = draw(st.integers(0, max(0, size // entsize - 1)))
         value = draw(st.sampled_from((0xFFFFFFFF, 0x7FFFFFFF, size * 16, 1 << 20)))
         pos = off + index * entsize
+        if pos + 4 > len(data) or len(data) < 6:  # an earlier truncation removed it
+            return "skip"
         data[pos : pos + 4] = value.to_bytes(4, "little" if data[5] == 1 else "big")
         return f"{label}[{index}].st_name={value:#x}"
     pos = off + draw(st.integers(0, max(0, size - 1)))
