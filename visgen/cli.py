@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import TYPE_CHECKING
 
 from visgen import __version__
 from visgen.errors import VisgenError
 
+# Not `from typing import TYPE_CHECKING`: importing typing costs the start-up of every
+# build step that runs visgen; mypy treats any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -44,17 +46,16 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _available_commands() -> dict[str, str]:
-    from importlib.util import find_spec
-
-    return {
-        name: text
-        for name, text in COMMANDS.items()
-        if find_spec(f"visgen.commands.{name}") is not None
-    }
+def _chosen_command(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (global options take no values)."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser; only the chosen subcommand's module is imported (start-up time)."""
     parser = _Parser(
         prog="visgen",
         description="Declare a C/C++ library's exported symbols once; generate, wire and check them.",
@@ -67,11 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the folder to put on CMAKE_PREFIX_PATH and exit",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name, text in _available_commands().items():
-        module = importlib.import_module(f"visgen.commands.{name}")
+    chosen = _chosen_command(argv)
+    for name, text in COMMANDS.items():
         cmd_parser = sub.add_parser(name, help=text, description=text, allow_abbrev=False)
-        module.configure_parser(cmd_parser)
-        cmd_parser.set_defaults(_execute=module.execute)
+        if name == chosen:
+            module = importlib.import_module(f"visgen.commands.{name}")
+            module.configure_parser(cmd_parser)
+            cmd_parser.set_defaults(_execute=module.execute)
     return parser
 
 
@@ -99,8 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except VisgenError as exc:
             sys.stderr.write(f"visgen: {_color_label('error', '31;1')}: {exc}\n")
             return 2
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    parser = build_parser(args_list)
+    args = parser.parse_args(args_list)
     if args.cmakedir:
         from visgen.resources import cmake_dir
 
