@@ -277,15 +277,34 @@ endfunction()
 
 # Validates the manifest at configure time and loads the library's description
 # (_visgen_variants, _visgen_header, ...) into the caller's scope.
+# One visgen run per manifest and configure describes every library of the manifest
+# (a Python start costs more than the rest of a call).
 macro(_visgen_load_info fn manifest library gen_dir)
   _visgen_platform(_visgen_platform_name)
-  set(_visgen_info_file "${gen_dir}/visgen-info.cmake")
-  execute_process(
-    COMMAND ${_VISGEN_COMMAND} __cmake-info "${manifest}" "${library}" ${_visgen_platform_name}
-            "${_visgen_info_file}"
-    RESULT_VARIABLE _visgen_rc ERROR_VARIABLE _visgen_err OUTPUT_VARIABLE _visgen_out)
-  if(NOT _visgen_rc EQUAL 0)
-    message(FATAL_ERROR "${fn}: ${_visgen_err}${_visgen_out}")
+  string(MD5 _visgen_key "${manifest}")
+  set(_visgen_info_dir "${CMAKE_BINARY_DIR}/CMakeFiles/visgen-info/${_visgen_key}")
+  get_property(_visgen_described GLOBAL PROPERTY _VISGEN_DESCRIBED_${_visgen_key})
+  if(NOT _visgen_described)
+    execute_process(
+      COMMAND ${_VISGEN_COMMAND} __cmake-info "${manifest}" "*" ${_visgen_platform_name}
+              "${_visgen_info_dir}"
+      RESULT_VARIABLE _visgen_rc ERROR_VARIABLE _visgen_err OUTPUT_VARIABLE _visgen_out)
+    if(NOT _visgen_rc EQUAL 0)
+      message(FATAL_ERROR "${fn}: ${_visgen_err}${_visgen_out}")
+    endif()
+    set_property(GLOBAL PROPERTY _VISGEN_DESCRIBED_${_visgen_key} ON)
+  endif()
+  set(_visgen_info_file "${_visgen_info_dir}/${library}.cmake")
+  if(NOT EXISTS "${_visgen_info_file}")
+    # not a library of the manifest: this run's message says which ones it has
+    set(_visgen_info_file "${gen_dir}/visgen-info.cmake")
+    execute_process(
+      COMMAND ${_VISGEN_COMMAND} __cmake-info "${manifest}" "${library}" ${_visgen_platform_name}
+              "${_visgen_info_file}"
+      RESULT_VARIABLE _visgen_rc ERROR_VARIABLE _visgen_err OUTPUT_VARIABLE _visgen_out)
+    if(NOT _visgen_rc EQUAL 0)
+      message(FATAL_ERROR "${fn}: ${_visgen_err}${_visgen_out}")
+    endif()
   endif()
   include("${_visgen_info_file}")
   # editing the manifest re-runs configure, then regenerates and relinks what changed

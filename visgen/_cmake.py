@@ -3,7 +3,9 @@
 ``visgen __cmake-info MANIFEST LIBRARY PLATFORM OUT`` validates the manifest at configure
 time and writes a CMake script of ``set()`` lines describing the library (variants,
 header, macro prefix, generated file names, which variants need the compiled objects
-to resolve patterns). CMake includes it, so the module never parses TOML itself.
+to resolve patterns). CMake includes it, so the module never parses TOML itself. With
+``*`` for LIBRARY, OUT is a folder that receives ``<library>.cmake`` for every library of
+the manifest (and nothing else), so one run serves a project's every call.
 
 ``visgen __postlink-check BINARY [check options]`` runs ``visgen check`` after a link and,
 like a linker that fails, removes the binary when the check fails, so the next build
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 
     from visgen.model import Library, Platform, Variant
 
-__all__ = ["cmake_info", "needs_objects", "postlink_check"]
+__all__ = ["cmake_info", "library_info", "needs_objects", "postlink_check"]
 
 
 def __dir__() -> list[str]:
@@ -59,11 +61,15 @@ def _cmake_quote(value: str) -> str:
 def cmake_info(manifest_path: str, library_name: str, platform: Platform) -> str:
     """The CMake script describing ``library_name`` of the manifest (see module doc)."""
     from visgen.manifest import load_manifest
+
+    return library_info(load_manifest(manifest_path).library(library_name), platform)
+
+
+def library_info(library: Library, platform: Platform) -> str:
+    """The CMake script describing ``library`` (see module doc)."""
     from visgen.render import linker_file_name, registration_file_name
     from visgen.render.export_header import export_define
 
-    manifest = load_manifest(manifest_path)
-    library = manifest.library(library_name)
     lines = [
         f"set(_visgen_variants {' '.join(library.variants)})",
         f"set(_visgen_header {_cmake_quote(library.header)})",
@@ -94,8 +100,22 @@ def main_cmake_info(argv: Sequence[str]) -> int:
         raise UsageError(msg)
     from visgen.write import write_if_changed
 
-    text = cmake_info(manifest_path, library_name, platform)  # type: ignore[arg-type]
-    write_if_changed(Path(out), text)
+    if library_name != "*":
+        text = cmake_info(manifest_path, library_name, platform)  # type: ignore[arg-type]
+        write_if_changed(Path(out), text)
+        return 0
+    from visgen.manifest import load_manifest
+
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = set()
+    for library in load_manifest(manifest_path).libraries:
+        text = library_info(library, platform)  # type: ignore[arg-type]
+        write_if_changed(folder / f"{library.name}.cmake", text)
+        written.add(f"{library.name}.cmake")
+    for stale in folder.glob("*.cmake"):
+        if stale.name not in written:  # a library the manifest no longer has
+            stale.unlink()
     return 0
 
 
