@@ -18,12 +18,13 @@ is a toolchain-injected name (:mod:`visgen.presets`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+import operator
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar, cast
 
 from visgen.demangle import demangle_many, is_mangled
-from visgen.elf import ElfImage, SymbolTable, is_archive, read_archive, read_symbols
+from visgen.elf import SHN_ABS, is_archive, read_archive, read_exports, read_symbols
 from visgen.findings import Finding
 from visgen.match import PatternIndex
 from visgen.model import ExportEntry, Library, Location
@@ -32,7 +33,10 @@ from visgen.presets import preset_globs, toolchain_names
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from visgen.model import ExportGroup, Variant
+    from visgen.elf import Exports, SymbolTable
+    from visgen.model import Variant
+
+_T = TypeVar("_T")
 
 __all__ = ["Policy", "check_binary", "check_many", "is_vague_linkage", "python_module_name"]
 
@@ -62,34 +66,48 @@ def python_module_name(path: str | Path) -> str:
     return Path(path).name.split(".", 1)[0]
 
 
-@dataclass(frozen=True)
 class _Exported:
-    name: str
-    binding: str
-    type: str
-    version: str | None
-    version_hidden: bool
+    """The exported dynamic symbols a check judges, as columns in ``.dynsym`` order:
+    those of :func:`~visgen.elf.read_exports` without toolchain names and version-node
+    markers."""
+
+    __slots__ = ("bindings", "names", "types", "version_hidden", "versions")
+
+    def __init__(self, table: Exports) -> None:
+        noise = toolchain_names(table.machine)
+        names = table.names
+        drop: list[int] = []
+        # version-node markers are named after the version they carry
+        versions = {v for v in set(table.versions) if v is not None}
+        for name in (noise | versions).intersection(names):
+            k = -1
+            while True:
+                try:
+                    k = names.index(name, k + 1)
+                except ValueError:
+                    break
+                # a toolchain name, or a version-node marker (SHN_ABS, named after its node)
+                if name in noise or (table.versions[k] == name and table.shndx[k] == SHN_ABS):
+                    drop.append(k)
+        keep: Iterable[int] | None = None
+        if drop:
+            gone = set(drop)
+            keep = [k for k in range(len(names)) if k not in gone]
+        self.names = _pick(names, keep)
+        self.bindings = _pick(table.bindings, keep)
+        self.types = _pick(table.types, keep)
+        self.versions = _pick(table.versions, keep)
+        self.version_hidden = _pick(table.version_hidden, keep)
+
+    def __len__(self) -> int:
+        return len(self.names)
 
 
-def _exported(table: SymbolTable, machine: int) -> list[_Exported]:
-    noise = toolchain_names(machine)
-    out: list[_Exported] = []
-    names, binds, types, vers, shndx, hid = (
-        table.names,
-        table.bindings,
-        table.types,
-        table.versions,
-        table.shndx,
-        table.version_hidden,
-    )
-    for i in table.exported_indices():
-        name = names[i]
-        if name in noise:
-            continue
-        if name == vers[i] and shndx[i] == 0xFFF1:  # version-node marker (SHN_ABS)
-            continue
-        out.append(_Exported(name, binds[i], types[i], vers[i], hid[i]))
-    return out
+def _pick(column: list[_T], keep: Iterable[int] | None) -> list[_T]:
+    return column if keep is None else list(map(column.__getitem__, keep))
+
+
+_VAGUE_BINDINGS = frozenset(("STB_WEAK", "STB_GNU_UNIQUE"))
 
 
 class _Checker:
@@ -145,10 +163,6 @@ def _allow_index(library: Library | None) -> PatternIndex | None:
     return PatternIndex(ExportEntry(t, "glob", loc) for t in texts)
 
 
-def _group_of(library: Library) -> dict[ExportEntry, ExportGroup]:
-    return {e: g for g in library.exports for e in g.entries}
-
-
 def _hidden_reason(sym_binding: str, sym_visibility: str, prefix: str) -> str:
     if sym_visibility in ("STV_HIDDEN", "STV_INTERNAL"):
         return (
@@ -189,9 +203,8 @@ def check_binary(
         raise ValueError(msg)
     if variant == "static":
         return _check_static(binary, library)
-    image = read_symbols(binary, symtab=False)
+    exported = _Exported(read_exports(binary))
     checker = _Checker(binary, library)
-    exported = _exported(image.dynsym, image.machine)
     reg = library.registration
     if variant == "registered":
         _check_registered(checker, exported, library)
@@ -200,14 +213,14 @@ def check_binary(
     if variant == "shared-registered":
         loc = library.location
         entries += [ExportEntry(reg.init, "symbol", loc), ExportEntry(reg.destroy, "symbol", loc)]
-    _check_shared(checker, image, exported, library, entries)
+    _check_shared(checker, exported, library, entries)
     return checker.findings
 
 
-def _check_registered(checker: _Checker, exported: list[_Exported], library: Library) -> None:
+def _check_registered(checker: _Checker, exported: _Exported, library: Library) -> None:
     reg = library.registration
     wanted = {reg.init, reg.destroy}
-    have = {s.name for s in exported}
+    have = set(exported.names)
     for name in (reg.init, reg.destroy):
         if name not in have:
             checker.add(
@@ -216,79 +229,110 @@ def _check_registered(checker: _Checker, exported: list[_Exported], library: Lib
                 symbol=name,
                 hint="the registered variant must export exactly init and destroy",
             )
-    for s in exported:
-        if s.name not in wanted:
+    for name in exported.names:
+        if name not in wanted:
             checker.add(
                 "registration-leak",
-                f"{checker.pretty(s.name)} is exported by a registered variant, "
+                f"{checker.pretty(name)} is exported by a registered variant, "
                 f"which may export only {reg.init} and {reg.destroy}",
-                symbol=s.name,
+                symbol=name,
             )
 
 
 def _check_shared(
     checker: _Checker,
-    image: ElfImage,
-    exported: list[_Exported],
+    exported: _Exported,
     library: Library,
     entries: list[ExportEntry],
 ) -> None:
+    names = exported.names
     index = PatternIndex(entries)
-    matched = index.match_names(s.name for s in exported)
+    found = index.match_list(names)
+    claimed = cast("list[ExportEntry]", found)  # with None where compress drops the row
+    index.hits.update(dict(itertools.compress(zip(names, claimed, strict=True), found)).values())
     allow = _allow_index(library)
-    groups = _group_of(library)
     vague_mode = library.check.vague
-    unexpected = [s for s in exported if s.name not in matched]
-    allowed = allow.match_names(s.name for s in unexpected) if allow is not None else {}
-    for s in unexpected:
-        if s.name in allowed:
-            continue
-        if vague_mode != "off" and is_vague_linkage(s.name, s.binding, s.type):
-            continue  # reported once, as vague-export, below
+    unexpected = list(itertools.compress(range(len(names)), map(operator.not_, found)))
+    allowed = allow.match_names([names[k] for k in unexpected]) if allow is not None else {}
+    # only weak and unique symbols can be vague (is_vague_linkage checks the rest)
+    maybe_vague = (
+        list(
+            itertools.compress(
+                range(len(names)), map(_VAGUE_BINDINGS.__contains__, exported.bindings)
+            )
+        )
+        if vague_mode != "off"
+        else []
+    )
+    vague = {
+        k
+        for k in maybe_vague
+        if is_vague_linkage(names[k], exported.bindings[k], exported.types[k])
+    }
+    for k in unexpected:
+        name = names[k]
+        if name in allowed or k in vague:
+            continue  # a vague one is reported once, as vague-export, below
         checker.add(
             "unexpected-export",
-            f"{checker.pretty(s.name)} is exported but not declared in the manifest",
-            symbol=s.name,
+            f"{checker.pretty(name)} is exported but not declared in the manifest",
+            symbol=name,
             hint="declare it, make it hidden, or list it under [library.X.check] allow",
         )
-    if vague_mode != "off":
-        for s in exported:
-            if is_vague_linkage(s.name, s.binding, s.type) and s.name not in allowed:
-                kind = "unique" if s.binding == "STB_GNU_UNIQUE" else "weak"
-                checker.add(
-                    "vague-export",
-                    f"{checker.pretty(s.name)} is an exported {kind} C++ vague-linkage "
-                    "symbol; each DSO loaded RTLD_LOCAL gets its own copy",
-                    symbol=s.name,
-                    severity="warning" if vague_mode == "warn" else "error",
-                    hint="hide it (export a C API or an explicit instantiation instead), "
-                    "or set vague = 'warn' or 'off'",
-                )
-    for s in exported:
-        entry = matched.get(s.name)
-        if entry is None:
+    for k in sorted(vague):
+        name = names[k]
+        if name in allowed:
             continue
-        group = groups.get(entry)
-        if group is None or group.node is None or s.version_hidden:
-            continue  # name@OLD beside name@@NEW is a compatibility alias
-        if s.version != group.node:
-            got = f"version {s.version}" if s.version else "no version"
-            checker.add(
-                "wrong-version",
-                f"{checker.pretty(s.name)} is exported with {got}, declared under {group.node}",
-                symbol=s.name,
-                location=entry.location,
-            )
-    _report_unmatched(checker, image, index.unmatched(), library)
+        kind = "unique" if exported.bindings[k] == "STB_GNU_UNIQUE" else "weak"
+        checker.add(
+            "vague-export",
+            f"{checker.pretty(name)} is an exported {kind} C++ vague-linkage "
+            "symbol; each DSO loaded RTLD_LOCAL gets its own copy",
+            symbol=name,
+            severity="warning" if vague_mode == "warn" else "error",
+            hint="hide it (export a C API or an explicit instantiation instead), "
+            "or set vague = 'warn' or 'off'",
+        )
+    _check_versions(checker, exported, library, found)
+    _report_unmatched(checker, checker.binary, index.unmatched(), library)
+
+
+def _check_versions(
+    checker: _Checker, exported: _Exported, library: Library, found: list[ExportEntry | None]
+) -> None:
+    """``wrong-version``: a declared name exported under another node than its group's
+    (``name@OLD`` beside ``name@@NEW`` is a compatibility alias, not a finding)."""
+    node_of: dict[ExportEntry | None, str] = {}
+    for group in library.exports:
+        if group.node is not None:
+            node_of.update(dict.fromkeys(group.entries, group.node))
+    if not node_of:
+        return
+    want = list(map(node_of.get, found))
+    versions = exported.versions
+    for k in itertools.compress(range(len(want)), map(operator.ne, versions, want)):
+        node = want[k]
+        if node is None or exported.version_hidden[k]:
+            continue
+        name = exported.names[k]
+        got = f"version {versions[k]}" if versions[k] else "no version"
+        entry = found[k]
+        assert entry is not None  # node_of holds entries only
+        checker.add(
+            "wrong-version",
+            f"{checker.pretty(name)} is exported with {got}, declared under {node}",
+            symbol=name,
+            location=entry.location,
+        )
 
 
 def _report_unmatched(
-    checker: _Checker, image: ElfImage, missing: list[ExportEntry], library: Library
+    checker: _Checker, path: str, missing: list[ExportEntry], library: Library
 ) -> None:
     missing = [e for e in missing if e.kind != "optional"]
     if not missing:
         return
-    full = read_symbols(image.path, symtab=True)
+    full = read_symbols(path, symtab=True)
     symtab = full.symtab
     local_index: dict[str, int] = {}
     if symtab is not None:
@@ -365,25 +409,24 @@ def _find_cxx(symtab: SymbolTable | None, text: str) -> str | None:
 
 
 def _check_python_extension(binary: str) -> list[Finding]:
-    image = read_symbols(binary, symtab=False)
+    exported = _Exported(read_exports(binary))
     checker = _Checker(binary, None)
     module = python_module_name(binary)
     init = f"PyInit_{module}"
-    exported = _exported(image.dynsym, image.machine)
-    if init not in {s.name for s in exported}:
+    if init not in exported.names:
         checker.add(
             "missing-export",
             f"Python extension module {module!r} does not export {init}",
             symbol=init,
             hint="the file name must match the module name given to PYBIND11_MODULE/NB_MODULE",
         )
-    for s in exported:
-        if s.name != init:
+    for name in exported.names:
+        if name != init:
             checker.add(
                 "unexpected-export",
-                f"{checker.pretty(s.name)} is exported; a Python extension module should "
+                f"{checker.pretty(name)} is exported; a Python extension module should "
                 f"export {init} only",
-                symbol=s.name,
+                symbol=name,
                 hint="build with -fvisibility=hidden (pybind11_add_module/nanobind_add_module "
                 "do) or link with visgen's version script",
             )

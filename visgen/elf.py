@@ -52,6 +52,7 @@ __all__ = [
     "DynamicInfo",
     "ElfImage",
     "ElfSymbol",
+    "Exports",
     "SymbolTable",
     "VersionDef",
     "VersionNeed",
@@ -59,6 +60,7 @@ __all__ = [
     "is_elf",
     "read_archive",
     "read_dynamic",
+    "read_exports",
     "read_symbols",
 ]
 
@@ -102,6 +104,13 @@ _TYPE_BY_INFO = tuple(_TYPE.get(i & 0xF) or f"STT_{i & 0xF}" for i in range(256)
 _VIS_BY_OTHER = tuple(_VIS[i & 3] for i in range(256))
 
 
+_NOT_LOCAL = bytes(int(i >> 4 != 0) for i in range(256))
+_VISIBLE_OTHER = bytes(int(i & 3 in (0, 3)) for i in range(256))
+_NONZERO = bytes(int(i != 0) for i in range(256))
+"""``bytes.translate`` tables: one byte per ``st_info``/``st_other``/``st_shndx`` byte,
+1 where the symbol may be exported on that count."""
+
+
 class ElfSymbol(NamedTuple):
     """One symbol table entry, decoded. ``version`` is None when unversioned."""
 
@@ -139,6 +148,19 @@ class ElfSymbol(NamedTuple):
         if self.version is None or self.is_version_marker:
             return self.name
         return f"{self.name}{'@' if self.version_hidden else '@@'}{self.version}"
+
+
+def _names_at(strtab: bytes, offsets: Sequence[int], what: str) -> list[str]:
+    """:func:`_names` for a few of a table's offsets: each name sliced out of the decoded
+    table (no split of the whole table, no dict of every string in it)."""
+    try:
+        text = strtab.decode("ascii")
+    except UnicodeDecodeError:
+        return _names(strtab, offsets, what)
+    ends = list(map(text.find, itertools.repeat("\0"), offsets))
+    if -1 in ends:
+        return _names(strtab, offsets, what)  # its message names the bad entry
+    return list(map(text.__getitem__, map(slice, offsets, ends)))
 
 
 def _names(strtab: bytes, offsets: Sequence[int], what: str) -> list[str]:
@@ -300,6 +322,31 @@ class ElfImage(NamedTuple):
     @property
     def has_symtab(self) -> bool:
         return self.symtab is not None
+
+    @property
+    def nodes(self) -> tuple[VersionDef, ...]:
+        """The version nodes, without the base definition, in definition order."""
+        return tuple(v for v in self.version_defs if not v.is_base)
+
+
+class Exports(NamedTuple):
+    """The exported dynamic symbols of a file, column by column, in ``.dynsym`` order:
+    what :func:`read_exports` gives ``visgen check`` without decoding the columns (values,
+    sizes, visibilities) and the symbols (undefined, local, hidden) it does not use.
+
+    Row ``i`` of every column is one symbol that :attr:`ElfSymbol.exported` accepts; the
+    version-node markers are included (``shndx`` tells them apart).
+    """
+
+    path: str
+    machine: int
+    version_defs: tuple[VersionDef, ...]
+    names: list[str]
+    bindings: list[str]
+    types: list[str]
+    shndx: list[int]
+    versions: list[str | None]
+    version_hidden: list[bool]
 
     @property
     def nodes(self) -> tuple[VersionDef, ...]:
@@ -472,6 +519,67 @@ class _Reader:
             hid = (False,) * (count - 1)
         return SymbolTable(tuple(names), binds, types, vis, shndx, value, size, ver, hid)
 
+    def exports(
+        self, sec: _Section, what: str, versions: _Versions | None
+    ) -> tuple[list[str], list[str], list[str], list[int], list[str | None], list[bool]]:
+        """The columns of :class:`Exports`: the exported rows of ``sec``, chosen from
+        the raw ``st_info``, ``st_other`` and ``st_shndx`` bytes in bulk."""
+        strsec = self._linked(sec, what)
+        entsize = 24 if self.bits == 64 else 16
+        if sec.entsize not in (0, entsize):
+            msg = f"{what} has entry size {sec.entsize} (expected {entsize})"
+            raise _MalformedError(msg)
+        data = self._data(sec, what)
+        count = len(data) // entsize
+        if count <= 1:
+            return [], [], [], [], [], []
+        body = data[entsize : count * entsize]
+        del data
+        n = count - 1
+        if self.bits == 64:
+            info, other, shndx_at = body[4::24], body[5::24], (6, 24)
+        else:
+            info, other, shndx_at = body[12::16], body[13::16], (14, 16)
+        lo = body[shndx_at[0] :: shndx_at[1]]
+        hi = body[shndx_at[0] + 1 :: shndx_at[1]]
+        # one byte per symbol, 1 where it is exported: not STB_LOCAL, STV_DEFAULT or
+        # STV_PROTECTED, and defined (st_shndx != SHN_UNDEF); ANDed as big integers
+        keep = (
+            int.from_bytes(info.translate(_NOT_LOCAL))
+            & int.from_bytes(other.translate(_VISIBLE_OTHER))
+            & (int.from_bytes(lo.translate(_NONZERO)) | int.from_bytes(hi.translate(_NONZERO)))
+        )
+        mask = keep.to_bytes(n)
+        w32 = array.array("I", body)
+        swap = (self.e == "<") != (sys.byteorder == "little")
+        if swap:
+            w32.byteswap()
+        st_name = list(itertools.compress(w32[0 :: entsize // 4], mask))
+        del w32
+        w16 = array.array("H", body)
+        if swap:
+            w16.byteswap()
+        shndx = list(itertools.compress(w16[shndx_at[0] // 2 :: shndx_at[1] // 2], mask))
+        del w16, body
+        info_kept = bytes(itertools.compress(info, mask))
+        binds = list(map(_BIND_BY_INFO.__getitem__, info_kept))
+        types = list(map(_TYPE_BY_INFO.__getitem__, info_kept))
+        strtab = self._data(strsec, f"string table of {what}")
+        names = _names_at(strtab, st_name, what)
+        del strtab
+        if versions is not None:
+            pad = max(0, count - len(versions[0]))
+            ver = list(
+                itertools.compress(itertools.chain(versions[0][1:count], (None,) * pad), mask)
+            )
+            hid = list(
+                itertools.compress(itertools.chain(versions[1][1:count], (False,) * pad), mask)
+            )
+        else:
+            ver = [None] * len(names)
+            hid = [False] * len(names)
+        return names, binds, types, shndx, ver, hid
+
     def _strings(self, sec: _Section, what: str) -> bytes:
         return self._data(self._linked(sec, what), f"string table of {what}")
 
@@ -555,7 +663,7 @@ class _Reader:
         dynsym_sec = self.find(SHT_DYNSYM)
         dynsym = SymbolTable.empty()
         if dynsym_sec is not None:
-            versions = self._versions(defs)
+            versions = self.symbol_versions(defs)
             dynsym = self.symbols(dynsym_sec, "dynamic symbol table (.dynsym)", versions)
         symtab: SymbolTable | None = None
         symtab_sec = self.find(SHT_SYMTAB) if want_symtab else None
@@ -573,7 +681,7 @@ class _Reader:
             version_needs=needs,
         )
 
-    def _versions(self, defs: tuple[VersionDef, ...]) -> _Versions | None:
+    def symbol_versions(self, defs: tuple[VersionDef, ...]) -> _Versions | None:
         sec = self.find(SHT_GNU_VERSYM)
         if sec is None:
             return None
@@ -658,6 +766,48 @@ def read_symbols(path: str | Path, *, symtab: bool = True) -> ElfImage:
     finally:
         if isinstance(buf, mmap.mmap):
             buf.close()
+
+
+def read_exports(path: str | Path) -> Exports:
+    """The exported dynamic symbols of a file (the rows of ``read_symbols(path).exported()``)
+    with their bindings, types, section indexes and versions: the fast path of ``check``.
+
+    It reads the same bytes as :func:`read_symbols` and raises the same errors.
+    """
+    buf, size = _open(path)
+    try:
+        if size < 16:
+            raise _MalformedError("not an ELF file (too short)" if size else "empty file")
+        reader = _Reader(buf, 0, size)
+        if not reader.sections:
+            image = _read_without_sections(path)
+        else:
+            defs = reader.version_defs()
+            reader.version_needs()
+            dynsym_sec = reader.find(SHT_DYNSYM)
+            if dynsym_sec is None:
+                return Exports(str(path), reader.machine, defs, [], [], [], [], [], [])
+            columns = reader.exports(
+                dynsym_sec, "dynamic symbol table (.dynsym)", reader.symbol_versions(defs)
+            )
+            return Exports(str(path), reader.machine, defs, *columns)
+    except _ERRORS as exc:
+        raise _fail(path, exc) from None
+    finally:
+        if isinstance(buf, mmap.mmap):
+            buf.close()
+    syms = image.exported()
+    return Exports(
+        image.path,
+        image.machine,
+        image.version_defs,
+        [s.name for s in syms],
+        [s.binding for s in syms],
+        [s.type for s in syms],
+        [s.shndx for s in syms],
+        [s.version for s in syms],
+        [s.version_hidden for s in syms],
+    )
 
 
 def _read_without_sections(path: str | Path) -> ElfImage:

@@ -899,6 +899,8 @@ def _check_shadowing(
     globs = [(g, e) for g, e in seen_pattern if e.kind != "cxx"]
     if not globs:
         return
+    if _check_shadowing_indexed(seen_exact, globs, col):
+        return
     for name, (g, e) in seen_exact.items():
         for pg, pe in globs:
             if pg.platforms & g.platforms and _patterns_overlap(pe.text, name):
@@ -919,6 +921,53 @@ def _check_shadowing(
                     f"pattern {e.text!r} is already covered by pattern {pe.text!r} (line {pe.location.line})",
                 )
                 break
+
+
+def _check_shadowing_indexed(
+    seen_exact: dict[str, tuple[ExportGroup, ExportEntry]],
+    globs: list[tuple[ExportGroup, ExportEntry]],
+    col: _Collector,
+) -> bool:
+    """:func:`_check_shadowing` through :class:`~visgen.match.PatternIndex`, when that
+    gives the same findings: every group involved shares a platform (so every pair
+    overlaps), and the globs use only ``*`` and ``?`` (the index and :mod:`fnmatch`
+    read those alike; ``[...]`` classes differ at the edges, such as ``[^...]``, which
+    the index, like glibc, reads as a negation). The index answers "the first
+    glob, in manifest order, that matches this text", which is the entry both loops
+    look for: for a glob, the shadowing one exists when that first glob comes earlier.
+    Returns False (nothing done) when the loops must run instead."""
+    from visgen.match import PatternIndex
+
+    groups = [g for g, _ in globs] + [g for g, _ in seen_exact.values()]
+    if not frozenset.intersection(*(g.platforms for g in groups)):
+        return False
+    if any("[" in e.text or "\\" in e.text for _, e in globs):
+        return False
+    entries = [e for _, e in globs]
+    index = PatternIndex(entries)
+    exact = list(seen_exact.items())
+    for (name, (_g, e)), pe in zip(
+        exact, index.match_list([name for name, _ in exact]), strict=True
+    ):
+        if pe is not None:
+            col.find_at(
+                "shadowed-pattern",
+                e.location,
+                f"{name!r} is also matched by pattern {pe.text!r} (line {pe.location.line})",
+                "linkers disagree on which entry wins (GNU ld picks the exact name, mold 1.10 the "
+                "pattern); narrow the pattern or drop the name",
+            )
+    order = {e: i for i, e in enumerate(entries)}
+    for i, (e, pe) in enumerate(
+        zip(entries, index.match_list([e.text for e in entries]), strict=True)
+    ):
+        if pe is not None and order[pe] < i:
+            col.find_at(
+                "shadowed-pattern",
+                e.location,
+                f"pattern {e.text!r} is already covered by pattern {pe.text!r} (line {pe.location.line})",
+            )
+    return True
 
 
 def _check_registration_names(

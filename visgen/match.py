@@ -33,18 +33,22 @@ claims the name under the precedence above.
 
 from __future__ import annotations
 
+import bisect
 import collections
+import functools
+import itertools
+import operator
 import re
 from typing import TYPE_CHECKING
 
 from visgen.demangle import demangle_many, is_mangled
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping, Sequence
 
     from visgen.model import ExportEntry
 
-__all__ = ["PatternIndex", "glob_to_regex", "is_glob", "mangled_fragments"]
+__all__ = ["PatternIndex", "glob_to_regex", "is_glob", "literal_prefix", "mangled_fragments"]
 
 
 def __dir__() -> list[str]:
@@ -73,6 +77,10 @@ _NOT_SOURCE_NAMES = frozenset(
     )
 )
 # fmt: on
+_GLOB_SEARCH = re.compile(r"[*?\[]").search
+_EXACT_KINDS = frozenset(("symbol", "data"))
+_TEXT = operator.itemgetter(0)  # ExportEntry is a tuple: (text, kind, ...)
+_KIND = operator.itemgetter(1)
 _FRAGMENT_STOPS = frozenset("*?[]\\")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -156,6 +164,100 @@ def _combined(patterns: list[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"{p}()" for p in patterns), re.DOTALL)
 
 
+def literal_prefix(pattern: str) -> str | None:
+    """``abc`` for the glob ``abc*`` (or ``abc**``): the literal text a *prefix glob*
+    requires a name to start with; None for any other glob."""
+    head = pattern.rstrip("*")
+    if len(head) == len(pattern) or not _GLOB_CHARS.isdisjoint(head) or "\\" in head:
+        return None
+    return head
+
+
+def _successor(prefix: str) -> str | None:
+    """The least string above every string that starts with ``prefix`` (None for ``""``)."""
+    while prefix and prefix[-1] == "\U0010ffff":
+        prefix = prefix[:-1]
+    if not prefix:
+        return None
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+class _PrefixTable:
+    """Prefix globs by one binary search per name.
+
+    The strings that start with a prefix ``p`` are exactly those in ``[p, succ(p))``,
+    where ``succ(p)`` is ``p`` with its last character incremented. The table is a
+    sorted list of *keys*: each prefix ``p``, which stands for ``p`` itself, and each
+    ``succ(p)``, which stands for ``p``'s *parent* (the longest other prefix in the
+    table that ``p`` starts with, or nothing). For a name, the greatest key not above it
+    stands for the deepest prefix the name starts with: if that key is a prefix ``p``,
+    the name lies in ``[p, succ(p))``; if it is ``succ(p)``, the name lies below
+    ``succ(q)`` for the parent ``q`` (the key ``succ(q)`` sorts above ``succ(p)``) and
+    at or above ``q``, and no deeper prefix of the name can exist (it would be a deeper
+    ancestor of ``p`` than ``q``, or sort at or above ``succ(p)`` and so be the greater
+    key). Where ``succ(p)`` equals another prefix, the prefix is the key.
+
+    A name matches every prefix on the parent chain of its deepest one, so each key
+    holds the first entry in manifest order along that chain. Nested prefixes coexist
+    in a lint-clean manifest (``foo_bar*`` before ``foo*`` shadows nothing; the other
+    order is a ``shadowed-pattern`` finding), which is why the chain matters.
+    """
+
+    __slots__ = ("best", "heads", "keys", "ranked")
+
+    def __init__(self, ranked: list[tuple[str, int, ExportEntry]]) -> None:
+        self.ranked = ranked
+        first: dict[str, tuple[int, ExportEntry]] = {}
+        for prefix, order, entry in ranked:
+            if prefix not in first:
+                first[prefix] = (order, entry)
+        prefixes = sorted(first)
+        best: dict[str, tuple[int, ExportEntry]] = {}
+        stands_for: dict[str, str | None] = {}  # key -> the prefix it stands for
+        chain: list[str] = []
+        for prefix in prefixes:
+            while chain and not prefix.startswith(chain[-1]):
+                chain.pop()
+            parent = chain[-1] if chain else None
+            own = first[prefix]
+            best[prefix] = own if parent is None or own[0] < best[parent][0] else best[parent]
+            stands_for[prefix] = prefix
+            succ = _successor(prefix)
+            if succ is not None and succ not in first:
+                stands_for[succ] = parent
+            chain.append(prefix)
+        self.keys: list[str] = sorted(stands_for)
+        # per key, the prefix a name must start with ("" for none: every name does) and
+        # the entry it gets; index 0 is for names below every key
+        self.heads: list[str] = ["", *(stands_for[k] or "" for k in self.keys)]
+        self.best: list[tuple[int, ExportEntry] | None] = [
+            None,
+            *(best[h] if (h := stands_for[k]) is not None else None for k in self.keys),
+        ]
+
+    def lookup(self, name: str) -> tuple[int, ExportEntry] | None:
+        i = bisect.bisect_right(self.keys, name)
+        if name.startswith(self.heads[i]):
+            return self.best[i]
+        return self._scan(name)  # pragma: no cover - unreachable, see the class docstring
+
+    def _scan(self, name: str) -> tuple[int, ExportEntry] | None:
+        """The first prefix glob (in manifest order) that ``name`` starts with."""
+        for prefix, order, entry in sorted(self.ranked, key=operator.itemgetter(1)):
+            if name.startswith(prefix):
+                return order, entry
+        return None
+
+    def lookup_many(self, names: Sequence[str]) -> list[tuple[int, ExportEntry] | None]:
+        """:meth:`lookup` for each name, without a Python-level loop."""
+        at = list(map(functools.partial(bisect.bisect_right, self.keys), names))
+        out = list(map(self.best.__getitem__, at))
+        hit = map(str.startswith, names, map(self.heads.__getitem__, at))
+        for k in itertools.compress(range(len(at)), map(operator.not_, hit)):
+            out[k] = self._scan(names[k])  # pragma: no cover - unreachable, as above
+        return out
+
+
 class PatternIndex:
     """The export entries of a library, indexed for matching linkage names.
 
@@ -168,46 +270,85 @@ class PatternIndex:
         self.hits: collections.Counter[ExportEntry] = collections.Counter()
         self._exact: dict[str, ExportEntry] = {}
         self._cxx_exact: dict[str, ExportEntry] = {}
-        glob_texts: list[str] = []
-        self._globs: list[ExportEntry] = []
-        cxx_texts: list[str] = []
-        self._cxx: list[ExportEntry] = []
+        self._globs: list[tuple[int, ExportEntry]] = []
+        self._cxx: list[tuple[int, ExportEntry]] = []
         self._cxx_frags: list[tuple[str, ...]] = []
-        for entry in self.entries:
+        self._order: dict[ExportEntry, int] = {}
+        glob_texts: list[str] = []
+        cxx_texts: list[str] = []
+        prefix_globs: list[tuple[str, int, ExportEntry]] = []
+        for order, entry in self._split_exact():
             text = entry.text
+            self._order[entry] = order
             if entry.kind == "cxx":
+                self._cxx_frags.append(mangled_fragments(text))
                 if is_glob(text):
-                    self._cxx.append(entry)
+                    self._cxx.append((order, entry))
                     cxx_texts.append(glob_to_regex(text))
-                    self._cxx_frags.append(mangled_fragments(text))
                 else:
                     self._cxx_exact.setdefault(text, entry)
-                    self._cxx_frags.append(mangled_fragments(text))
             elif is_glob(text):
-                self._globs.append(entry)
-                glob_texts.append(glob_to_regex(text))
+                prefix = literal_prefix(text)
+                if prefix is not None:
+                    prefix_globs.append((prefix, order, entry))
+                else:
+                    self._globs.append((order, entry))
+                    glob_texts.append(glob_to_regex(text))
             else:
                 self._exact.setdefault(text, entry)
+        self._prefix = _PrefixTable(prefix_globs) if prefix_globs else None
         self._glob_rx = _combined(glob_texts)
         self._cxx_rx = _combined(cxx_texts)
-        self._order = {id(e): i for i, e in enumerate(self.entries)}
+
+    def _split_exact(self) -> list[tuple[int, ExportEntry]]:
+        """Fill ``_exact`` in bulk from the ``symbols`` and ``data`` entries when that
+        is the same as taking every entry in turn (no wildcard among them, and no other
+        entry that is an exact name); return the (order, entry) pairs left to index one
+        by one (all of them otherwise)."""
+        entries = self.entries
+        exact = list(map(_EXACT_KINDS.__contains__, map(_KIND, entries)))
+        texts = list(map(_TEXT, itertools.compress(entries, exact)))
+        others = [
+            (k, e) for k, e in itertools.compress(enumerate(entries), map(operator.not_, exact))
+        ]
+        if (
+            texts
+            and _GLOB_SEARCH("\0".join(texts)) is None
+            and not any(e.kind != "cxx" and not is_glob(e.text) for _, e in others)
+        ):
+            bulk = list(itertools.compress(entries, exact))
+            # the first entry of a name wins: insert in reverse, so it is written last
+            self._exact = dict(zip(reversed(texts), reversed(bulk), strict=True))
+            return others
+        return list(enumerate(entries))
 
     @property
     def needs_demangling(self) -> bool:
         """True when some entry is matched against demangled names."""
         return bool(self._cxx or self._cxx_exact)
 
-    def _pattern_match(self, name: str, demangled: str | None) -> ExportEntry | None:
-        best: ExportEntry | None = None
+    @property
+    def _has_patterns(self) -> bool:
+        return self._prefix is not None or self._glob_rx is not None or self.needs_demangling
+
+    def _glob_match(self, name: str) -> tuple[int, ExportEntry] | None:
+        best = self._prefix.lookup(name) if self._prefix is not None else None
         if self._glob_rx is not None:
             m = self._glob_rx.fullmatch(name)
             if m is not None:
-                best = self._globs[m.lastindex - 1 if m.lastindex else 0]
-        if self._cxx_rx is not None and demangled is not None:
+                cand = self._globs[m.lastindex - 1 if m.lastindex else 0]
+                if best is None or cand[0] < best[0]:
+                    best = cand
+        return best
+
+    def _cxx_match(
+        self, demangled: str, best: tuple[int, ExportEntry] | None
+    ) -> tuple[int, ExportEntry] | None:
+        if self._cxx_rx is not None:
             m = self._cxx_rx.fullmatch(demangled)
             if m is not None:
                 cand = self._cxx[m.lastindex - 1 if m.lastindex else 0]
-                if best is None or self._order[id(cand)] < self._order[id(best)]:
+                if best is None or cand[0] < best[0]:
                     best = cand
         return best
 
@@ -216,7 +357,10 @@ class PatternIndex:
         if entry is None and demangled is not None:
             entry = self._cxx_exact.get(demangled)
         if entry is None:
-            entry = self._pattern_match(name, demangled)
+            best = self._glob_match(name)
+            if demangled is not None:
+                best = self._cxx_match(demangled, best)
+            entry = best[1] if best is not None else None
         return entry
 
     def match(self, name: str, demangled: str | None = None) -> ExportEntry | None:
@@ -234,8 +378,93 @@ class PatternIndex:
             self.hits[entry] += 1
         return entry
 
-    def _may_match_cxx(self, name: str) -> bool:
-        return any(all(f in name for f in frags) for frags in self._cxx_frags)
+    def _cxx_candidates(self, names: Sequence[str], mangled: list[int]) -> list[int]:
+        """The positions (among ``mangled``, positions of mangled names) of the names
+        that may match a C++ entry: those holding every fragment of some entry
+        (:func:`mangled_fragments`)."""
+        if any(not frags for frags in self._cxx_frags):
+            return mangled
+        wanted: set[int] = set()
+        at = names.__getitem__
+        for frags in dict.fromkeys(self._cxx_frags):
+            pool = mangled
+            # inner names first: ``2cl`` is rarer than ``4llvm`` in ``llvm::cl::*``
+            for frag in reversed(frags):
+                held = map(operator.contains, map(at, pool), itertools.repeat(frag))
+                pool = list(itertools.compress(pool, held))
+            wanted.update(pool)
+        return sorted(wanted)
+
+    def match_list(
+        self, names: Sequence[str], demangled: Mapping[str, str] | None = None
+    ) -> list[ExportEntry | None]:
+        """The entry that claims each of ``names`` (None for none), in order; ``hits`` is
+        not updated (see :meth:`match_names`).
+
+        Only mangled names that can match a C++ entry are demangled (one batch);
+        ``demangled`` may supply names already demangled.
+        """
+        out: list[ExportEntry | None] = list(map(self._exact.get, names))
+        if not self._has_patterns:
+            return out
+        if self._exact:
+            todo = [k for k, e in enumerate(out) if e is None]
+            rest = [names[k] for k in todo]
+        else:
+            todo = None
+            rest = list(names)
+        best: list[tuple[int, ExportEntry] | None] = (
+            self._prefix.lookup_many(rest) if self._prefix is not None else [None] * len(rest)
+        )
+        if self._glob_rx is not None:
+            rx_globs, globs = self._glob_rx.fullmatch, self._globs
+            for k, m in enumerate(map(rx_globs, rest)):
+                if m is not None:
+                    cand = globs[m.lastindex - 1 if m.lastindex else 0]
+                    if best[k] is None or cand[0] < best[k][0]:  # type: ignore[index]
+                        best[k] = cand
+        if self.needs_demangling:
+            self._match_cxx(rest, best, demangled)
+        found = [b[1] if b is not None else None for b in best]
+        if todo is None:
+            return found
+        for k, e in zip(todo, found, strict=True):
+            out[k] = e
+        return out
+
+    def _match_cxx(
+        self,
+        names: Sequence[str],
+        best: list[tuple[int, ExportEntry] | None],
+        demangled: Mapping[str, str] | None,
+    ) -> None:
+        """Fold the C++ entries into ``best`` (per name: the first entry in manifest order)."""
+        is_z = list(map(str.startswith, names, itertools.repeat("_Z")))
+        everyone = range(len(names))
+        candidates = self._cxx_candidates(names, list(itertools.compress(everyone, is_z)))
+        cand_names = list(map(names.__getitem__, candidates))
+        known: Mapping[str, str] = demangled if demangled is not None else {}
+        wanted = [n for n in cand_names if n not in known] if known else cand_names
+        if wanted:
+            known = {**known, **demangle_many(wanted)}
+        # a name that is not mangled is its own demangled name
+        plain = list(itertools.compress(everyone, map(operator.not_, is_z)))
+        pairs = zip(
+            itertools.chain(plain, candidates),
+            itertools.chain(map(names.__getitem__, plain), map(known.__getitem__, cand_names)),
+            strict=True,
+        )
+        cxx_exact = self._cxx_exact
+        order = self._order
+        for k, text in pairs:
+            entry = cxx_exact.get(text)
+            if entry is not None:
+                cur = best[k]
+                if cur is None or order[entry] < cur[0]:
+                    best[k] = (order[entry], entry)
+                continue
+            if self._cxx_rx is not None:
+                best[k] = self._cxx_match(text, best[k])
 
     def match_names(
         self, names: Iterable[str], demangled: dict[str, str] | None = None
@@ -245,34 +474,13 @@ class PatternIndex:
         Only mangled names that can match a C++ entry are demangled (one batch);
         ``demangled`` may supply names already demangled.
         """
-        result: dict[str, ExportEntry] = {}
-        exact = self._exact
-        rest: list[str] = []
-        for name in names:
-            entry = exact.get(name)
-            if entry is not None:
-                result[name] = entry
-            else:
-                rest.append(name)
-        known = demangled if demangled is not None else {}
-        if self.needs_demangling:
-            wanted = [
-                n for n in rest if is_mangled(n) and n not in known and self._may_match_cxx(n)
-            ]
-            if wanted:
-                known = {**known, **demangle_many(wanted)}
-        use_cxx = self.needs_demangling
-        lookup = self._lookup
-        if self._glob_rx is None and not use_cxx:
-            rest = []
-        for name in rest:
-            dm = (known.get(name) if is_mangled(name) else name) if use_cxx else None
-            entry = lookup(name, dm)
-            if entry is not None:
-                result[name] = entry
+        seq = names if isinstance(names, list | tuple) else list(names)
+        found = self.match_list(seq, demangled)
+        result = dict(itertools.compress(zip(seq, found, strict=True), found))
         self.hits.update(result.values())
         return result
 
     def unmatched(self) -> list[ExportEntry]:
         """Entries (in manifest order) that have claimed no name so far."""
-        return [e for e in self.entries if not self.hits[e]]
+        entries = self.entries
+        return list(itertools.compress(entries, map(operator.not_, map(self.hits.get, entries))))

@@ -139,8 +139,8 @@ class ExportEntry(tuple):  # type: ignore[type-arg]
     def __ne__(self, other: object) -> bool:
         return self is not other
 
-    def __hash__(self) -> int:
-        return object.__hash__(self)
+    # identity hashing through the C slot: no Python frame per dict or Counter access
+    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         return f"ExportEntry(text={self.text!r}, kind={self.kind!r}, location={self.location!r})"
