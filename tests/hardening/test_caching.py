@@ -81,7 +81,7 @@ def test_ccache_second_build_in_another_folder_hits_every_compile(tmp_path: Path
     env.pop("CCACHE_DISABLE", None)
     _build(source, tmp_path / "build-one", ccache, env)
     subprocess.run(["ccache", "--zero-stats"], env=env, check=True, capture_output=True)
-    _build(source, tmp_path / "second" / "build-two", ccache, env)
+    _build(source, tmp_path / "build-two", ccache, env)
     stats = _ccache_stats(env)
     hits = stats.get("direct_cache_hit", 0) + stats.get("preprocessed_cache_hit", 0)
     misses = stats.get("cache_miss", 0)
