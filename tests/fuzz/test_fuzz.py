@@ -26,6 +26,8 @@ _SCALE = int(os.environ.get("VISGEN_FUZZ_SCALE", "1"))
 _SETTINGS = settings(
     deadline=None,
     database=None,
+    # the default run (CI) is the same every time; a soak (VISGEN_FUZZ_SCALE > 1) explores
+    derandomize=_SCALE == 1,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
