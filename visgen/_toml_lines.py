@@ -22,7 +22,6 @@ column.
 from __future__ import annotations
 
 import re
-import tomllib
 from typing import Any
 
 __all__ = ["BULK_MIN", "KeyPath", "LineIndex", "parse"]
@@ -361,6 +360,8 @@ def parse(text: str) -> tuple[dict[str, Any], LineIndex]:
     """``tomllib.loads(text)`` and the :class:`LineIndex` of ``text``, with bulk arrays
     taken by one regular expression each. Raises :class:`tomllib.TOMLDecodeError` exactly
     as ``tomllib.loads(text)`` does."""
+    import tomllib  # here, not at the top: a cached manifest is never parsed
+
     use_bulk = _MARKER not in text
     lines = LineIndex(text, bulk=use_bulk)
     bulk = lines.bulk_arrays()

@@ -9,17 +9,13 @@ that the demangler rejects, map to themselves, as GNU ld does when it matches an
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import functools
-import shutil
-import subprocess
 from typing import TYPE_CHECKING
 
 from visgen.errors import ToolError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Iterator
 
 __all__ = ["demangle", "demangle_many", "is_mangled"]
 
@@ -36,7 +32,16 @@ def is_mangled(name: str) -> bool:
 @functools.cache
 def _cxa_demangler() -> Callable[[str], str | None] | None:
     """A function demangling one name with ``__cxa_demangle``, or None when unavailable."""
-    for candidate in ("libstdc++.so.6", ctypes.util.find_library("stdc++"), "libc++.so.1"):
+    import ctypes  # imported on first use: ``check`` without C++ names never pays for it
+
+    def candidates() -> Iterator[str | None]:
+        yield "libstdc++.so.6"
+        import ctypes.util  # find_library runs ldconfig or a compiler: only when needed
+
+        yield ctypes.util.find_library("stdc++")
+        yield "libc++.so.1"
+
+    for candidate in candidates():
         if not candidate:
             continue
         try:
@@ -74,6 +79,9 @@ def _cxa_demangler() -> Callable[[str], str | None] | None:
 
 
 def _cxxfilt(names: list[str]) -> list[str]:
+    import shutil
+    import subprocess
+
     tool = shutil.which("c++filt") or shutil.which("llvm-cxxfilt")
     if tool is None:
         msg = "cannot demangle C++ names: neither libstdc++ (__cxa_demangle) nor c++filt found"

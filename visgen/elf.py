@@ -31,6 +31,7 @@ Naming conventions follow pyelftools and the ELF specification: ``STB_*`` bindin
 from __future__ import annotations
 
 import array
+import contextlib
 import itertools
 import mmap
 import operator
@@ -150,16 +151,16 @@ class ElfSymbol(NamedTuple):
         return f"{self.name}{'@' if self.version_hidden else '@@'}{self.version}"
 
 
-def _names_at(strtab: bytes, offsets: Sequence[int], what: str) -> list[str]:
-    """:func:`_names` for a few of a table's offsets: each name sliced out of the decoded
+def _names_at(strtab: memoryview, offsets: Sequence[int], what: str) -> list[str]:
+    """:func:`_names` for some of a table's offsets: each name sliced out of the decoded
     table (no split of the whole table, no dict of every string in it)."""
     try:
-        text = strtab.decode("ascii")
+        text = str(strtab, "ascii")
     except UnicodeDecodeError:
-        return _names(strtab, offsets, what)
+        return _names(strtab.tobytes(), offsets, what)
     ends = list(map(text.find, itertools.repeat("\0"), offsets))
     if -1 in ends:
-        return _names(strtab, offsets, what)  # its message names the bad entry
+        return _names(strtab.tobytes(), offsets, what)  # its message names the bad entry
     return list(map(text.__getitem__, map(slice, offsets, ends)))
 
 
@@ -519,29 +520,37 @@ class _Reader:
             hid = (False,) * (count - 1)
         return SymbolTable(tuple(names), binds, types, vis, shndx, value, size, ver, hid)
 
+    def _view(self, sec: _Section, what: str) -> memoryview:
+        """The bytes of ``sec`` without a copy (callers drop the view before the file
+        is closed)."""
+        if sec.type == SHT_NOBITS:
+            return memoryview(b"")
+        self._check(sec.offset, sec.size, what)
+        start = self.base + sec.offset
+        return memoryview(self.buf)[start : start + sec.size]
+
     def exports(
         self, sec: _Section, what: str, versions: _Versions | None
     ) -> tuple[list[str], list[str], list[str], list[int], list[str | None], list[bool]]:
         """The columns of :class:`Exports`: the exported rows of ``sec``, chosen from
-        the raw ``st_info``, ``st_other`` and ``st_shndx`` bytes in bulk."""
+        the raw ``st_info``, ``st_other`` and ``st_shndx`` bytes in bulk, read through
+        views of the mapped file rather than copies of its sections."""
         strsec = self._linked(sec, what)
         entsize = 24 if self.bits == 64 else 16
         if sec.entsize not in (0, entsize):
             msg = f"{what} has entry size {sec.entsize} (expected {entsize})"
             raise _MalformedError(msg)
-        data = self._data(sec, what)
-        count = len(data) // entsize
+        view = self._view(sec, what)
+        count = len(view) // entsize
         if count <= 1:
             return [], [], [], [], [], []
-        body = data[entsize : count * entsize]
-        del data
+        body = view[entsize : count * entsize]
         n = count - 1
-        if self.bits == 64:
-            info, other, shndx_at = body[4::24], body[5::24], (6, 24)
-        else:
-            info, other, shndx_at = body[12::16], body[13::16], (14, 16)
-        lo = body[shndx_at[0] :: shndx_at[1]]
-        hi = body[shndx_at[0] + 1 :: shndx_at[1]]
+        at_info, at_shndx = (4, 6) if self.bits == 64 else (12, 14)
+        info = body[at_info::entsize].tobytes()
+        other = body[at_info + 1 :: entsize].tobytes()
+        lo = body[at_shndx::entsize].tobytes()
+        hi = body[at_shndx + 1 :: entsize].tobytes()
         # one byte per symbol, 1 where it is exported: not STB_LOCAL, STV_DEFAULT or
         # STV_PROTECTED, and defined (st_shndx != SHN_UNDEF); ANDed as big integers
         keep = (
@@ -550,23 +559,30 @@ class _Reader:
             & (int.from_bytes(lo.translate(_NONZERO)) | int.from_bytes(hi.translate(_NONZERO)))
         )
         mask = keep.to_bytes(n)
-        w32 = array.array("I", body)
-        swap = (self.e == "<") != (sys.byteorder == "little")
-        if swap:
+        del other, lo, hi
+        if (self.e == "<") == (sys.byteorder == "little"):
+            words = body.cast("I")
+            st_name = list(itertools.compress(words[0 :: entsize // 4], mask))
+            halves = body.cast("H")
+            shndx = list(itertools.compress(halves[at_shndx // 2 :: entsize // 2], mask))
+            del words, halves
+        else:
+            w32 = array.array("I", body.tobytes())
             w32.byteswap()
-        st_name = list(itertools.compress(w32[0 :: entsize // 4], mask))
-        del w32
-        w16 = array.array("H", body)
-        if swap:
+            st_name = list(itertools.compress(w32[0 :: entsize // 4], mask))
+            w16 = array.array("H", body.tobytes())
             w16.byteswap()
-        shndx = list(itertools.compress(w16[shndx_at[0] // 2 :: shndx_at[1] // 2], mask))
-        del w16, body
+            shndx = list(itertools.compress(w16[at_shndx // 2 :: entsize // 2], mask))
+            del w32, w16
+        del body, view
         info_kept = bytes(itertools.compress(info, mask))
         binds = list(map(_BIND_BY_INFO.__getitem__, info_kept))
         types = list(map(_TYPE_BY_INFO.__getitem__, info_kept))
-        strtab = self._data(strsec, f"string table of {what}")
-        names = _names_at(strtab, st_name, what)
-        del strtab
+        strtab = self._view(strsec, f"string table of {what}")
+        try:
+            names = _names_at(strtab, st_name, what)
+        finally:
+            strtab.release()
         if versions is not None:
             pad = max(0, count - len(versions[0]))
             ver = list(
@@ -795,7 +811,9 @@ def read_exports(path: str | Path) -> Exports:
         raise _fail(path, exc) from None
     finally:
         if isinstance(buf, mmap.mmap):
-            buf.close()
+            # a view still held by a traceback keeps the file mapped until it is freed
+            with contextlib.suppress(BufferError):
+                buf.close()
     syms = image.exported()
     return Exports(
         image.path,

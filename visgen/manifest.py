@@ -14,12 +14,8 @@ Every message names the file, the line, the dotted key path and the bad value.
 
 from __future__ import annotations
 
-import difflib
-import fnmatch
 import itertools
 import re
-import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
@@ -132,15 +128,17 @@ def _show(value: object) -> str:
 # -- the collector ---------------------------------------------------------------------
 
 
-@dataclass
 class _Collector:
     """Gathers load errors and findings, each with its place in the file."""
 
-    file: str
-    lines: LineIndex
-    prefix: KeyPath
-    errors: list[str] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
+    __slots__ = ("errors", "file", "findings", "lines", "prefix")
+
+    def __init__(self, file: str, lines: LineIndex, prefix: KeyPath) -> None:
+        self.file = file
+        self.lines = lines
+        self.prefix = prefix
+        self.errors: list[str] = []
+        self.findings: list[Finding] = []
 
     def location(self, path: KeyPath) -> Location:
         full = (*self.prefix, *path)
@@ -174,7 +172,7 @@ class _Collector:
         for key in table:
             if key in allowed:
                 continue
-            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            close = _close_matches(key, allowed)
             hint = f"did you mean `{close[0]}`?" if close else f"known keys: {', '.join(allowed)}"
             self.find("unknown-key", (*path, key), f"unknown key `{key}`", hint)
 
@@ -247,8 +245,14 @@ def _dotted(path: KeyPath) -> str:
     return out
 
 
+def _close_matches(word: str, possibilities: Iterable[str]) -> list[str]:
+    import difflib  # only when a message needs it: its import is not free
+
+    return difflib.get_close_matches(word, list(possibilities), n=1, cutoff=0.6)
+
+
 def _suggest(value: str, choices: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    close = _close_matches(value, list(choices))
     return f"did you mean {close[0]!r}?" if close else None
 
 
@@ -320,6 +324,8 @@ def header_problem(text: str) -> str | None:
 
 
 def _patterns_overlap(pattern: str, name: str) -> bool:
+    import fnmatch
+
     return fnmatch.fnmatchcase(name, pattern)
 
 
@@ -355,6 +361,8 @@ def _read_document(path: Path) -> tuple[dict[str, Any], LineIndex, KeyPath]:
     except OSError as exc:
         msg = f"{path}: cannot be read ({exc.strerror})"
         raise ManifestError(msg) from None
+    import tomllib
+
     try:
         doc, lines = parse_toml(text)
     except tomllib.TOMLDecodeError as exc:
@@ -398,14 +406,24 @@ def read_manifest(path: str | Path) -> tuple[Manifest, tuple[Finding, ...]]:
 
 
 def load_manifest(path: str | Path | None = None) -> Manifest:
-    """Read ``path`` (default: :func:`find_manifest`); refuse it if lint finds errors."""
+    """Read ``path`` (default: :func:`find_manifest`); refuse it if lint finds errors.
+
+    A large manifest that passed is kept in visgen's cache (:mod:`visgen._cache`), so
+    the next call rebuilds the model without parsing it again.
+    """
+    from visgen import _cache
+
     source = Path(path) if path is not None else find_manifest()
+    cached = _cache.load(source)
+    if cached is not None:
+        return cached
     manifest, findings = read_manifest(source)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         problems = tuple(f"{f.location}: {f.message} [{f.rule}]" for f in errors)
         msg = f"{source}: has {len(errors)} problem(s); run `visgen lint {source}` for details:"
         raise ManifestError(msg, problems)
+    _cache.store(source, manifest)
     return manifest
 
 

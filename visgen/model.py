@@ -127,11 +127,16 @@ class ExportEntry(tuple):  # type: ignore[type-arg]
 
     @classmethod
     def many(
-        cls, texts: Iterable[str], kind: EntryKind, resolve: Callable[[int], Location]
+        cls,
+        texts: Iterable[str],
+        kind: EntryKind,
+        resolve: Callable[[int], Location],
+        start: int = 0,
     ) -> list[Self]:
-        """One entry per text, the i-th located by ``resolve(i)``: the loader's bulk path."""
+        """One entry per text, the i-th located by ``resolve(start + i)``: the loader's
+        bulk path."""
         new = tuple.__new__
-        return [new(cls, (t, kind, None, resolve, i)) for i, t in enumerate(texts)]
+        return [new(cls, (t, kind, None, resolve, i)) for i, t in enumerate(texts, start)]
 
     def __eq__(self, other: object) -> bool:
         return self is other

@@ -164,3 +164,73 @@ def test_bulk_agrees_with_fnmatch_reference() -> None:
         want = exact[0] if exact else (pats[0] if pats else None)
         assert got.get(name) is want, name
     assert idx.unmatched() == []
+
+
+def _reference(es: list[ExportEntry], name: str) -> ExportEntry | None:
+    """First entry in manifest order, exact names first (fnmatch over linkage names)."""
+    exact = [e for e in es if not e.is_pattern and e.text == name]
+    if exact:
+        return exact[0]
+    return next((e for e in es if e.is_pattern and fnmatch.fnmatchcase(name, e.text)), None)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_prefix_table_agrees_with_fnmatch(seed: int) -> None:
+    """Nested, sibling and repeated prefix globs in any order, mixed with other globs."""
+    import random
+
+    rng = random.Random(seed)
+    alphabet = "ab_Z"
+
+    def word(lo: int, hi: int) -> str:
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(lo, hi)))
+
+    specs: list[tuple[str, EntryKind]] = []
+    for _ in range(rng.randint(1, 14)):
+        roll = rng.random()
+        if roll < 0.6:
+            specs.append((word(0, 4) + "*" * rng.randint(1, 2), "glob"))
+        elif roll < 0.75:
+            specs.append((word(0, 2) + "?" + word(0, 2) + "*", "glob"))
+        elif roll < 0.85:
+            specs.append((word(1, 4) + "*", "optional"))
+        else:
+            specs.append((word(1, 5), "symbol"))
+    es = entries(*specs)
+    names = sorted({word(0, 6) for _ in range(300)} | {t.rstrip("*") for t, _ in specs})
+    idx = PatternIndex(es)
+    got = idx.match_names(names)
+    for name in names:
+        assert got.get(name) is _reference(es, name), (specs, name)
+        assert PatternIndex(es).match(name) is _reference(es, name), (specs, name)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_indexed_shadowing_agrees_with_the_loops(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """lint's shadowed-pattern findings through the index equal those of the fnmatch loops."""
+    import random
+
+    from visgen import manifest as m
+    from visgen._toml_lines import LineIndex
+    from visgen.model import ExportGroup
+
+    rng = random.Random(seed)
+
+    def word(lo: int, hi: int) -> str:
+        return "".join(rng.choice("abc") for _ in range(rng.randint(lo, hi)))
+
+    group = ExportGroup(index=0, node=None, inherits=None)
+    names = list(dict.fromkeys(word(1, 4) for _ in range(10)))
+    exact = {k: (group, entry(k, "symbol", 100 + i)) for i, k in enumerate(names)}
+    texts = list(dict.fromkeys(word(0, 3) + rng.choice(["*", "?*", "*b", "**"]) for _ in range(12)))
+    globs = [(group, entry(t, "glob", 200 + i)) for i, t in enumerate(texts)]
+
+    col = m._Collector("m.toml", LineIndex(""), ())
+    assert m._check_shadowing_indexed(exact, globs, col)
+    indexed = [(f.rule, f.message) for f in col.findings]
+    monkeypatch.setattr(m, "_check_shadowing_indexed", lambda *_: False)
+    col = m._Collector("m.toml", LineIndex(""), ())
+    m._check_shadowing(exact, globs, col)
+    assert indexed == [(f.rule, f.message) for f in col.findings]
