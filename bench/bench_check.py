@@ -178,6 +178,15 @@ def measure(
     return statistics.median(ratios), cold_ratio, peak_v, peak_n
 
 
+def floor_ratio(library: Path, runs: int, env: dict[str, str]) -> float:
+    """The ratio of ``python -m visgen --version`` (interpreter and CLI start-up, no
+    work) to nm: what no change to the checker itself can go below."""
+    bare = [sys.executable, "-m", "visgen", "--version"]
+    nm = ["nm", "-D", "--defined-only", str(library)]
+    run(bare, env)
+    return statistics.median([run(bare, env)[0] / run(nm, env)[0] for _ in range(runs)])
+
+
 def generated_library(tmp: Path, count: int = 50_000) -> Path:
     cc = shutil.which("gcc") or shutil.which("cc") or shutil.which("clang")
     if cc is None:
@@ -222,6 +231,10 @@ def main() -> int:
         full.write_text(extract_manifest(library))
         print(f"library: {library} ({len(names)} exported names)")
         env = child_env(tmp)
+        floor = floor_ratio(library, args.runs, env)
+        print(
+            f"{'floor':16s} median ratio {floor:.2f} (`python -m visgen --version`: start-up only)"
+        )
         worst = 0.0
         for label, manifest, target in (
             ("(a) maintainer", small, 1.2),

@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import operator
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from visgen.demangle import demangle_many, is_mangled
 from visgen.elf import SHN_ABS, is_archive, read_archive, read_exports, read_symbols
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from visgen.elf import Exports, SymbolTable
     from visgen.model import Variant
 
-_T = TypeVar("_T")
 
 __all__ = ["Policy", "check_binary", "check_many", "is_vague_linkage", "python_module_name"]
 
@@ -69,7 +68,7 @@ def python_module_name(path: str | Path) -> str:
 class _Exported:
     """The exported dynamic symbols a check judges, as columns in ``.dynsym`` order:
     those of :func:`~visgen.elf.read_exports` without toolchain names and version-node
-    markers."""
+    markers (taken from the table's own columns, which it owns afterwards)."""
 
     __slots__ = ("bindings", "names", "types", "version_hidden", "versions")
 
@@ -89,22 +88,18 @@ class _Exported:
                 # a toolchain name, or a version-node marker (SHN_ABS, named after its node)
                 if name in noise or (table.versions[k] == name and table.shndx[k] == SHN_ABS):
                     drop.append(k)
-        keep: Iterable[int] | None = None
-        if drop:
-            gone = set(drop)
-            keep = [k for k in range(len(names)) if k not in gone]
-        self.names = _pick(names, keep)
-        self.bindings = _pick(table.bindings, keep)
-        self.types = _pick(table.types, keep)
-        self.versions = _pick(table.versions, keep)
-        self.version_hidden = _pick(table.version_hidden, keep)
+        columns = (names, table.bindings, table.types, table.versions, table.version_hidden)
+        for k in sorted(set(drop), reverse=True):  # a few rows: delete them in place
+            for column in columns:
+                del column[k]
+        self.names = names
+        self.bindings = table.bindings
+        self.types = table.types
+        self.versions = table.versions
+        self.version_hidden = table.version_hidden
 
     def __len__(self) -> int:
         return len(self.names)
-
-
-def _pick(column: list[_T], keep: Iterable[int] | None) -> list[_T]:
-    return column if keep is None else list(map(column.__getitem__, keep))
 
 
 _VAGUE_BINDINGS = frozenset(("STB_WEAK", "STB_GNU_UNIQUE"))
@@ -248,8 +243,8 @@ def _check_shared(
     names = exported.names
     index = PatternIndex(entries)
     found = index.match_list(names)
-    claimed = cast("list[ExportEntry]", found)  # with None where compress drops the row
-    index.hits.update(dict(itertools.compress(zip(names, claimed, strict=True), found)).values())
+    # only unmatched() reads this index's hits: a name listed twice may count twice
+    index.hits.update(itertools.compress(cast("list[ExportEntry]", found), found))
     allow = _allow_index(library)
     vague_mode = library.check.vague
     unexpected = list(itertools.compress(range(len(names)), map(operator.not_, found)))

@@ -879,6 +879,8 @@ def _check_duplicates_of(
 ) -> None:
     """:func:`_check_duplicates` when no exact name is listed twice."""
     seen_pattern: list[tuple[ExportGroup, ExportEntry]] = []
+    # the patterns seen so far by (text, kind), in order: the candidates for a duplicate
+    same_text: dict[tuple[str, str], list[tuple[ExportGroup, ExportEntry]]] = {}
     for g, exact in zip(groups, exact_of, strict=True):
         if len(exact) == len(g.entries):
             continue
@@ -886,11 +888,7 @@ def _check_duplicates_of(
             if not e.is_pattern:
                 continue
             dup = next(
-                (
-                    p
-                    for p in seen_pattern
-                    if p[1].text == e.text and p[1].kind == e.kind and p[0].platforms & g.platforms
-                ),
+                (p for p in same_text.get((e.text, e.kind), ()) if p[0].platforms & g.platforms),
                 None,
             )
             if dup:
@@ -901,6 +899,7 @@ def _check_duplicates_of(
                 )
                 continue
             seen_pattern.append((g, e))
+            same_text.setdefault((e.text, e.kind), []).append((g, e))
     if any(e.kind != "cxx" for _, e in seen_pattern):
         seen_exact = {
             e.text: (g, e) for g, exact in zip(groups, exact_of, strict=True) for e in exact
