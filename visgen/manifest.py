@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard, cast
 from visgen._toml_lines import KeyPath, LineIndex
 from visgen._toml_lines import parse as parse_toml
 from visgen.errors import ManifestError, NoManifestTableError
-from visgen.findings import Finding
+from visgen.findings import Finding, Severity
 from visgen.model import (
     PLATFORMS,
     VARIANTS,
@@ -83,6 +83,117 @@ _LINKAGE_LINES = re.compile(
 MANGLED_NAME = re.compile(r"_Z[A-Za-z0-9_.$]+")
 GLOB = re.compile(r"[A-Za-z0-9_.$*?\[\]!^-]+")
 NODE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+C_KEYWORDS = frozenset(
+    # C11, then the C++20 keywords that are not also C's: a registration source (C, or
+    # C++ for the mlir ABI) declares init and destroy, and cannot name them like these
+    [
+        "auto",
+        "break",
+        "case",
+        "char",
+        "const",
+        "continue",
+        "default",
+        "do",
+        "double",
+        "else",
+        "enum",
+        "extern",
+        "float",
+        "for",
+        "goto",
+        "if",
+        "inline",
+        "int",
+        "long",
+        "register",
+        "restrict",
+        "return",
+        "short",
+        "signed",
+        "sizeof",
+        "static",
+        "struct",
+        "switch",
+        "typedef",
+        "union",
+        "unsigned",
+        "void",
+        "volatile",
+        "while",
+        "_Alignas",
+        "_Alignof",
+        "_Atomic",
+        "_Bool",
+        "_Complex",
+        "_Generic",
+        "_Imaginary",
+        "_Noreturn",
+        "_Static_assert",
+        "_Thread_local",
+        "alignas",
+        "alignof",
+        "and",
+        "and_eq",
+        "asm",
+        "bitand",
+        "bitor",
+        "bool",
+        "catch",
+        "char8_t",
+        "char16_t",
+        "char32_t",
+        "class",
+        "compl",
+        "concept",
+        "consteval",
+        "constexpr",
+        "constinit",
+        "const_cast",
+        "co_await",
+        "co_return",
+        "co_yield",
+        "decltype",
+        "delete",
+        "dynamic_cast",
+        "explicit",
+        "export",
+        "false",
+        "friend",
+        "mutable",
+        "namespace",
+        "new",
+        "noexcept",
+        "not",
+        "not_eq",
+        "nullptr",
+        "operator",
+        "or",
+        "or_eq",
+        "private",
+        "protected",
+        "public",
+        "reinterpret_cast",
+        "requires",
+        "static_assert",
+        "static_cast",
+        "template",
+        "this",
+        "thread_local",
+        "throw",
+        "true",
+        "try",
+        "typeid",
+        "typename",
+        "using",
+        "virtual",
+        "wchar_t",
+        "xor",
+        "xor_eq",
+    ]
+)
+SCRIPT_KEYWORDS = frozenset(("local", "global", "extern"))
+"""Words of the version-script language; gold rejects a node named like one."""
 LIBRARY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _CXX_OPERATOR = re.compile(r"operator\s*(?:<<=|>>=|<=>|<<|>>|<=|>=|->\*?|<|>|\(\)|\[\])")
 _CXX_FORBIDDEN = re.compile(r"[;{}\"'#\n]")
@@ -162,11 +273,25 @@ class _Collector:
     def error(self, path: KeyPath, message: str) -> None:
         self.errors.append(f"{self.location(path)}: {message}")
 
-    def find(self, rule: str, path: KeyPath, message: str, hint: str | None = None) -> None:
-        self.find_at(rule, self.location(path), message, hint)
+    def find(
+        self,
+        rule: str,
+        path: KeyPath,
+        message: str,
+        hint: str | None = None,
+        severity: Severity = "error",
+    ) -> None:
+        self.find_at(rule, self.location(path), message, hint, severity)
 
-    def find_at(self, rule: str, location: Location, message: str, hint: str | None = None) -> None:
-        self.findings.append(Finding(rule, message, "error", location, hint=hint))
+    def find_at(
+        self,
+        rule: str,
+        location: Location,
+        message: str,
+        hint: str | None = None,
+        severity: Severity = "error",
+    ) -> None:
+        self.findings.append(Finding(rule, message, severity, location, hint=hint))
 
     def check_keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], path: KeyPath) -> None:
         for key in table:
@@ -381,6 +506,13 @@ def _read_document(path: Path) -> tuple[dict[str, Any], LineIndex, KeyPath]:
         if not isinstance(table, dict):
             msg = f"{path}: has no [tool.visgen] table (or give the path of a visgen.toml)"
             raise NoManifestTableError(msg)
+        if set(table) <= {"build"}:
+            # only the build backend's settings: the manifest is elsewhere (visgen.toml)
+            msg = (
+                f"{path}: [tool.visgen] holds only build settings, no manifest "
+                "(its libraries are in visgen.toml, or add [tool.visgen.library.<name>] here)"
+            )
+            raise NoManifestTableError(msg)
         return table, lines, ("tool", "visgen")
     return doc, lines, ()
 
@@ -396,13 +528,16 @@ def read_manifest(path: str | Path) -> tuple[Manifest, tuple[Finding, ...]]:
     col = _Collector(str(path), lines, prefix)
     manifest = _build_manifest(doc, col)
     if col.errors or manifest is None:
-        problems = tuple(col.errors) + tuple(
-            f"{f.location}: {f.message} [{f.rule}]" for f in col.findings
-        )
+        problems = tuple(col.errors) + tuple(_problem_line(f) for f in col.findings)
         count = len(problems)
         msg = f"{path}: cannot be used ({count} problem{'s' if count != 1 else ''}):"
         raise ManifestError(msg, problems)
     return manifest, tuple(col.findings)
+
+
+def _problem_line(finding: Finding) -> str:
+    hint = f" ({finding.hint})" if finding.hint else ""
+    return f"{finding.location}: {finding.message} [{finding.rule}]{hint}"
 
 
 def load_manifest(path: str | Path | None = None) -> Manifest:
@@ -420,7 +555,7 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
     manifest, findings = read_manifest(source)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
-        problems = tuple(f"{f.location}: {f.message} [{f.rule}]" for f in errors)
+        problems = tuple(_problem_line(f) for f in errors)
         msg = f"{source}: has {len(errors)} problem(s); run `visgen lint {source}` for details:"
         raise ManifestError(msg, problems)
     _cache.store(source, manifest)
@@ -580,6 +715,12 @@ def _registration(raw: object, c_name: str, path: KeyPath, col: _Collector) -> R
         value = col.string(table, key, path)
         if value is not None and not C_IDENTIFIER.fullmatch(value):
             col.find("invalid-name", (*path, key), f"{_show(value)} is not a C identifier")
+        elif value in C_KEYWORDS:
+            col.find(
+                "invalid-name",
+                (*path, key),
+                f"{_show(value)} is a C or C++ keyword; the registration source cannot declare it",
+            )
         names[key] = value
     return Registration(
         abi=cast("Any", abi),
@@ -649,6 +790,12 @@ def _group(index: int, raw: dict[str, Any], path: KeyPath, col: _Collector) -> E
             "invalid-name",
             (*path, "node"),
             f"version node {_show(node)} must start with a letter or `_` and hold only letters, digits, `_` and `.`",
+        )
+    elif node in SCRIPT_KEYWORDS:
+        col.find(
+            "invalid-name",
+            (*path, "node"),
+            f"version node {_show(node)} is a word of the version-script language; gold rejects it",
         )
     inherits = col.string(raw, "inherits", path)
     lists: dict[str, list[str]] = {}
@@ -806,12 +953,17 @@ def _check_nodes(groups: list[ExportGroup], path: KeyPath, col: _Collector) -> N
     if named and len(named) != len(groups):
         for g in groups:
             if g.node is None:
+                # Existing libraries do this (zlib: its oldest names are unversioned), and
+                # `visgen check` accepts them so; but a version script cannot say it, so
+                # the generated one puts them in the first node: a warning, not an error.
                 col.find(
                     "unknown-node",
                     (*path, "exports", g.index),
-                    "export group has no `node` while others have one: a version script cannot mix "
-                    "unversioned and versioned exports",
+                    "export group has no `node` while others have one: a version script cannot "
+                    f"mix unversioned and versioned exports, so generated files put its names in "
+                    f"the first node, {named[0].node!r}",
                     f"give it a node, e.g. node = {named[0].node!r}",
+                    severity="warning",
                 )
 
 

@@ -110,7 +110,7 @@ C_KEYWORDS = frozenset(
         "virtual",
     ]
 )
-"""C and C++ keywords: visgen's lint accepts them as registration names (an open bug)."""
+"""C and C++ keywords: lint rejects them as registration names (the fuzzers found that it did not)."""
 KEYWORD_NAMES = ("local", "global", "extern", "C", "main", "_init", "EXPORTS", "DATA", "LIBRARY")
 """Names that are keywords of some linker-script or .def grammar, or special to a libc."""
 
