@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,7 +64,7 @@ def _require(*tools: str) -> None:
             pytest.skip(f"needs {tool} (install it with scripts/_setup.sh or apt-get)")
 
 
-def configure_and_build(
+def configure(
     build: Path,
     *,
     cmake: str,
@@ -72,7 +73,7 @@ def configure_and_build(
     linker: str = "bfd",
     extra: tuple[str, ...] = (),
     source: Path = PROJECT,
-) -> subprocess.CompletedProcess[str]:
+) -> None:
     cc, cxx = COMPILERS[compiler]
     _require(cc, cxx, _linker_tool(linker), "ninja" if generator == "Ninja" else "make")
     fuse = f"-fuse-ld={linker}"
@@ -94,7 +95,19 @@ def configure_and_build(
         *extra,
     ]
     subprocess.run(args, check=True, capture_output=True, text=True)
+
+
+def configure_and_build(
+    build: Path, *, cmake: str, **options: Any
+) -> subprocess.CompletedProcess[str]:
+    configure(build, cmake=cmake, **options)
     return build_target(build, cmake)
+
+
+def _any_cmake() -> str:
+    cmake = _system_cmake() or _pypi_cmake()
+    assert cmake, "no cmake: neither /usr/bin/cmake nor the PyPI one"
+    return cmake
 
 
 def build_target(
@@ -193,8 +206,7 @@ def _copy_project(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("generator", GENERATORS)
 def test_incremental_builds(tmp_path: Path, generator: str) -> None:
-    cmake = _system_cmake() or _pypi_cmake()
-    assert cmake
+    cmake = _any_cmake()
     source = _copy_project(tmp_path)
     build = tmp_path / "build"
     configure_and_build(build, cmake=cmake, generator=generator, source=source)
@@ -215,8 +227,7 @@ def test_incremental_builds(tmp_path: Path, generator: str) -> None:
 
 
 def test_entry_matching_nothing_fails_with_visgens_message(tmp_path: Path) -> None:
-    cmake = _system_cmake() or _pypi_cmake()
-    assert cmake
+    cmake = _any_cmake()
     source = _copy_project(tmp_path)
     manifest = source / "visgen.toml"
     manifest.write_text(
@@ -225,22 +236,7 @@ def test_entry_matching_nothing_fails_with_visgens_message(tmp_path: Path) -> No
         )
     )
     build = tmp_path / "build"
-    subprocess.run(
-        [
-            cmake,
-            "-S",
-            str(source),
-            "-B",
-            str(build),
-            "-G",
-            "Ninja",
-            f"-DCMAKE_PREFIX_PATH={ROOT / 'cmake'}",
-            f"-DPython_EXECUTABLE={sys.executable}",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    configure(build, cmake=cmake, source=source)
     proc = build_target(build, cmake, check=False)
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
@@ -252,8 +248,7 @@ def test_entry_matching_nothing_fails_with_visgens_message(tmp_path: Path) -> No
 
 
 def test_project_visibility_preset_is_kept(tmp_path: Path) -> None:
-    cmake = _system_cmake() or _pypi_cmake()
-    assert cmake
+    cmake = _any_cmake()
     build = tmp_path / "build"
     configure_and_build(
         build, cmake=cmake, extra=("-DCMAKE_C_VISIBILITY_PRESET=default", "-DVISGEN_CHECK=OFF")
@@ -269,8 +264,7 @@ def test_failed_check_fails_the_build_and_removes_the_binary(tmp_path: Path) -> 
     """CHECK ON: a template static member caught by a broad cxx pattern is exported as a
     vague-linkage (weak or unique) symbol; the post-link check fails the build and the
     rejected library is removed, so the next build does not take it for up to date."""
-    cmake = _system_cmake() or _pypi_cmake()
-    assert cmake
+    cmake = _any_cmake()
     source = _copy_project(tmp_path)
     shapes = source / "src" / "shapes.cpp"
     shapes.write_text(
@@ -284,22 +278,7 @@ def test_failed_check_fails_the_build_and_removes_the_binary(tmp_path: Path) -> 
         manifest.read_text().replace('cxx = ["demo::Shape::*"]', 'cxx = ["demo::*"]')
     )
     build = tmp_path / "build"
-    subprocess.run(
-        [
-            cmake,
-            "-S",
-            str(source),
-            "-B",
-            str(build),
-            "-G",
-            "Ninja",
-            f"-DCMAKE_PREFIX_PATH={ROOT / 'cmake'}",
-            f"-DPython_EXECUTABLE={sys.executable}",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    configure(build, cmake=cmake, source=source)
     proc = build_target(build, cmake, "demo_shared", check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0, out
