@@ -4,11 +4,12 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # Debian tools the tests and the main job use: cmake and ninja (system CMake 3.25),
-# clang/lld/llvm (second compiler, lld, ld64.lld, lld-link, llvm-objdump), mold,
-# mingw-w64 (Windows DLLs), binutils (nm, readelf, objdump, gold), ccache.
-DEB_PACKAGES="cmake ninja-build make g++ binutils clang lld llvm mold gcc-mingw-w64-x86-64-win32 g++-mingw-w64-x86-64-win32 ccache"
+# clang/lld/llvm (second compiler, lld, ld64.lld, lld-link, llvm-objdump), llvm-14-dev
+# (LLVM's headers and libLLVM, for the mlir registration ABI), mold, mingw-w64 (Windows
+# DLLs), binutils (nm, readelf, objdump, gold), ccache.
+DEB_PACKAGES="cmake ninja-build make g++ binutils clang lld llvm llvm-14-dev mold gcc-mingw-w64-x86-64-win32 g++-mingw-w64-x86-64-win32 ccache git"
 need_apt=""
-for tool in cmake ninja g++ nm clang ld.lld llvm-objdump mold x86_64-w64-mingw32-g++ ccache; do
+for tool in cmake ninja g++ nm clang ld.lld llvm-objdump llvm-config-14 mold x86_64-w64-mingw32-g++ ccache git; do
   command -v "$tool" >/dev/null 2>&1 || need_apt=1
 done
 if [ -n "$need_apt" ]; then
