@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 if TYPE_CHECKING:
+    import dataclasses
+
     from visgen.model import Location
 
 __all__ = ["RULES", "Finding", "Severity", "exit_status"]
@@ -41,22 +42,101 @@ RULES: dict[str, str] = {
 """Every rule id visgen reports, with its one-line meaning (used by SARIF and --help)."""
 
 
-@dataclass(frozen=True)
+class _DataclassFields:
+    """``Finding.__dataclass_fields__``, made on first use.
+
+    :class:`Finding` behaves as the frozen dataclass it was (``dataclasses.replace``,
+    ``fields`` and ``is_dataclass`` work on it), but importing :mod:`dataclasses` (with
+    :mod:`inspect`) costs every command about 15 ms of start-up, so the field records are
+    made, from an equivalent dataclass, only when one of those functions asks for them.
+    """
+
+    def __get__(self, obj: object, owner: type) -> dict[str, Any]:
+        import dataclasses
+
+        twin = dataclasses.make_dataclass(
+            owner.__name__, [(name, Any) for name in Finding.__slots__], frozen=True
+        )
+        fields: dict[str, Any] = getattr(twin, "__dataclass_fields__")  # noqa: B009
+        type.__setattr__(owner, "__dataclass_fields__", fields)  # made once
+        return fields
+
+
 class Finding:
-    """One problem found. ``location`` points into the manifest where there is a place."""
+    """One problem found. ``location`` points into the manifest where there is a place.
+
+    Immutable; compares, hashes and prints by its fields, like a frozen dataclass.
+    """
+
+    __slots__ = ("rule", "message", "severity", "location", "binary", "symbol", "hint")  # noqa: RUF023 (constructor order)
+    if TYPE_CHECKING:
+        __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+    else:
+        __dataclass_fields__ = _DataclassFields()
 
     rule: str
     message: str
-    severity: Severity = "error"
-    location: Location | None = None
-    binary: str | None = None
-    symbol: str | None = None
-    hint: str | None = None
+    severity: Severity
+    location: Location | None
+    binary: str | None
+    symbol: str | None
+    hint: str | None
 
-    def __post_init__(self) -> None:
-        if self.rule not in RULES:
-            msg = f"unknown rule id {self.rule!r}"
+    def __init__(  # noqa: PLR0917 (the fields, in the order of the dataclass it was)
+        self,
+        rule: str,
+        message: str,
+        severity: Severity = "error",
+        location: Location | None = None,
+        binary: str | None = None,
+        symbol: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        if rule not in RULES:
+            msg = f"unknown rule id {rule!r}"
             raise ValueError(msg)
+        init = object.__setattr__
+        init(self, "rule", rule)
+        init(self, "message", message)
+        init(self, "severity", severity)
+        init(self, "location", location)
+        init(self, "binary", binary)
+        init(self, "symbol", symbol)
+        init(self, "hint", hint)
+
+    def _values(self) -> tuple[Any, ...]:
+        return (
+            self.rule,
+            self.message,
+            self.severity,
+            self.location,
+            self.binary,
+            self.symbol,
+            self.hint,
+        )
+
+    def __setattr__(self, name: str, value: object) -> None:
+        msg = f"cannot assign to field {name!r}"
+        raise AttributeError(msg)
+
+    def __delattr__(self, name: str) -> None:
+        msg = f"cannot delete field {name!r}"
+        raise AttributeError(msg)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self._values() == other._values()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        return f"{type(self).__qualname__}({fields})"
+
+    def __reduce__(self) -> tuple[type[Finding], tuple[Any, ...]]:
+        return (type(self), self._values())
 
 
 def exit_status(findings: list[Finding] | tuple[Finding, ...], *, exit_zero: bool = False) -> int:

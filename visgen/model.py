@@ -30,8 +30,7 @@ from __future__ import annotations
 
 import operator
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Self, get_args
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, get_args
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -77,13 +76,103 @@ VARIANTS: tuple[Variant, ...] = get_args(Variant)
 REGISTERED_VARIANTS: frozenset[Variant] = frozenset({"shared-registered", "registered"})
 
 
-@dataclass(frozen=True, order=True)
-class Location:
-    """Where a value sits in the manifest, for messages: file, 1-based line, dotted key."""
+class _Frozen:
+    """The behaviour of a ``@dataclass(frozen=True)`` without the import of
+    :mod:`dataclasses` (and :mod:`inspect`, which it imports) or the code it generates per
+    class, which together cost every ``visgen`` command about 25 ms of start-up.
+
+    Subclasses list their fields in ``_fields`` (in constructor order; ``__slots__``
+    holds the same names) and those that take part in ``==`` and ``hash`` in
+    ``_compare``; ``__init__`` sets them through
+    :meth:`_set`. Like a frozen dataclass, an instance rejects attribute assignment and
+    deletion, compares equal only to an instance of the same class with equal compared
+    fields, hashes those fields, and has a ``Name(field=value, ...)`` repr; it pickles
+    through its constructor.
+    """
+
+    __slots__ = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
+    _compare: ClassVar[tuple[str, ...]] = ()
+
+    def _set(self, **values: Any) -> None:
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def _values(self, names: tuple[str, ...]) -> tuple[Any, ...]:
+        return tuple(getattr(self, n) for n in names)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        msg = f"cannot assign to field {name!r}"
+        raise AttributeError(msg)
+
+    def __delattr__(self, name: str) -> None:
+        msg = f"cannot delete field {name!r}"
+        raise AttributeError(msg)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            names = self._compare
+            return self._values(names) == other._values(names)
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            names = self._compare
+            return self._values(names) != other._values(names)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values(self._compare))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields)
+        return f"{type(self).__qualname__}({fields})"
+
+    def __reduce__(self) -> tuple[type[Self], tuple[Any, ...]]:
+        return (type(self), self._values(self._fields))
+
+
+class Location(_Frozen):
+    """Where a value sits in the manifest, for messages: file, 1-based line, dotted key.
+
+    Ordered by (file, line, key), like ``@dataclass(order=True)``.
+    """
+
+    __slots__ = ("file", "key", "line")
+    _fields = ("file", "line", "key")
+    _compare = _fields
 
     file: str
     line: int | None
     key: str
+
+    def __init__(self, file: str, line: int | None, key: str) -> None:
+        object.__setattr__(self, "file", file)
+        object.__setattr__(self, "line", line)
+        object.__setattr__(self, "key", key)
+
+    def _tuple(self) -> tuple[str, int | None, str]:
+        return (self.file, self.line, self.key)
+
+    def __lt__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self._tuple() < other._tuple()
+        return NotImplemented
+
+    def __le__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self._tuple() <= other._tuple()
+        return NotImplemented
+
+    def __gt__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self._tuple() > other._tuple()
+        return NotImplemented
+
+    def __ge__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self._tuple() >= other._tuple()
+        return NotImplemented
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -192,50 +281,174 @@ class ExportEntry(tuple):  # type: ignore[type-arg]
         return self.kind == "optional"
 
 
-@dataclass(frozen=True)
-class ExportGroup:
-    """One ``[[library.X.exports]]`` table. Order in the manifest is kept."""
+_NOWHERE = Location("", None, "")
+_ALL_PLATFORMS: frozenset[Platform] = frozenset(PLATFORMS)
+
+
+class ExportGroup(_Frozen):
+    """One ``[[library.X.exports]]`` table. Order in the manifest is kept.
+
+    ``entries`` holds every string of the lists, in manifest order, each with its kind
+    and place. ``location`` takes no part in ``==`` and ``hash``.
+    """
+
+    __slots__ = (
+        "cxx",
+        "data",
+        "entries",
+        "globs",
+        "index",
+        "inherits",
+        "location",
+        "node",
+        "optional",
+        "platforms",
+        "symbols",
+    )
+    _fields = (
+        "index",
+        "node",
+        "inherits",
+        "symbols",
+        "globs",
+        "cxx",
+        "data",
+        "optional",
+        "platforms",
+        "entries",
+        "location",
+    )
+    _compare = _fields[:-1]
 
     index: int
     node: str | None
     inherits: str | None
-    symbols: tuple[str, ...] = ()
-    globs: tuple[str, ...] = ()
-    cxx: tuple[str, ...] = ()
-    data: tuple[str, ...] = ()
-    optional: tuple[str, ...] = ()
-    platforms: frozenset[Platform] = frozenset(PLATFORMS)
-    entries: tuple[ExportEntry, ...] = ()
-    """Every string above, in manifest order, each with its kind and place."""
-    location: Location = field(default=Location("", None, ""), compare=False)
+    symbols: tuple[str, ...]
+    globs: tuple[str, ...]
+    cxx: tuple[str, ...]
+    data: tuple[str, ...]
+    optional: tuple[str, ...]
+    platforms: frozenset[Platform]
+    entries: tuple[ExportEntry, ...]
+    location: Location
+
+    def __init__(  # noqa: PLR0917 (the fields of a manifest table, as in a dataclass)
+        self,
+        index: int,
+        node: str | None,
+        inherits: str | None,
+        symbols: tuple[str, ...] = (),
+        globs: tuple[str, ...] = (),
+        cxx: tuple[str, ...] = (),
+        data: tuple[str, ...] = (),
+        optional: tuple[str, ...] = (),
+        platforms: frozenset[Platform] = _ALL_PLATFORMS,
+        entries: tuple[ExportEntry, ...] = (),
+        location: Location = _NOWHERE,
+    ) -> None:
+        self._set(
+            index=index,
+            node=node,
+            inherits=inherits,
+            symbols=symbols,
+            globs=globs,
+            cxx=cxx,
+            data=data,
+            optional=optional,
+            platforms=platforms,
+            entries=entries,
+            location=location,
+        )
 
     def applies_to(self, platform: Platform) -> bool:
         return platform in self.platforms
 
 
-@dataclass(frozen=True)
-class Registration:
+class Registration(_Frozen):
     """The init/destroy protocol of the registered variants (SPEC section 3)."""
+
+    __slots__ = (
+        "abi",
+        "destroy",
+        "init",
+        "on_destroy",
+        "on_init",
+    )
+    _fields = (
+        "abi",
+        "init",
+        "destroy",
+        "on_init",
+        "on_destroy",
+    )
+    _compare = _fields
 
     abi: RegistrationAbi
     init: str
     destroy: str
-    on_init: str | None = None
-    on_destroy: str | None = None
+    on_init: str | None
+    on_destroy: str | None
+
+    def __init__(
+        self,
+        abi: RegistrationAbi,
+        init: str,
+        destroy: str,
+        on_init: str | None = None,
+        on_destroy: str | None = None,
+    ) -> None:
+        self._set(abi=abi, init=init, destroy=destroy, on_init=on_init, on_destroy=on_destroy)
 
 
-@dataclass(frozen=True)
-class CheckPolicy:
+class CheckPolicy(_Frozen):
     """``[library.X.check]``: what ``visgen check`` tolerates beyond the declared exports."""
 
-    allow: tuple[str, ...] = ()
-    allow_presets: tuple[str, ...] = ()
-    vague: VagueMode = "error"
+    __slots__ = ("allow", "allow_presets", "vague")
+    _fields = ("allow", "allow_presets", "vague")
+    _compare = _fields
+
+    allow: tuple[str, ...]
+    allow_presets: tuple[str, ...]
+    vague: VagueMode
+
+    def __init__(
+        self,
+        allow: tuple[str, ...] = (),
+        allow_presets: tuple[str, ...] = (),
+        vague: VagueMode = "error",
+    ) -> None:
+        self._set(allow=allow, allow_presets=allow_presets, vague=vague)
 
 
-@dataclass(frozen=True)
-class Library:
-    """One ``[library.X]`` table with every default filled in."""
+class Library(_Frozen):
+    """One ``[library.X]`` table with every default filled in (``location`` takes no
+    part in ``==`` and ``hash``)."""
+
+    __slots__ = (
+        "check",
+        "exports",
+        "header",
+        "inlines_hidden",
+        "location",
+        "macro_prefix",
+        "name",
+        "registration",
+        "variants",
+        "visibility",
+    )
+    _fields = (
+        "name",
+        "macro_prefix",
+        "header",
+        "variants",
+        "visibility",
+        "inlines_hidden",
+        "registration",
+        "exports",
+        "check",
+        "location",
+    )
+    _compare = _fields[:-1]
 
     name: str
     macro_prefix: str
@@ -246,7 +459,33 @@ class Library:
     registration: Registration
     exports: tuple[ExportGroup, ...]
     check: CheckPolicy
-    location: Location = field(default=Location("", None, ""), compare=False)
+    location: Location
+
+    def __init__(  # noqa: PLR0917 (the fields of a manifest table, as in a dataclass)
+        self,
+        name: str,
+        macro_prefix: str,
+        header: str,
+        variants: tuple[Variant, ...],
+        visibility: Visibility,
+        inlines_hidden: bool,
+        registration: Registration,
+        exports: tuple[ExportGroup, ...],
+        check: CheckPolicy,
+        location: Location = _NOWHERE,
+    ) -> None:
+        self._set(
+            name=name,
+            macro_prefix=macro_prefix,
+            header=header,
+            variants=variants,
+            visibility=visibility,
+            inlines_hidden=inlines_hidden,
+            registration=registration,
+            exports=exports,
+            check=check,
+            location=location,
+        )
 
     def groups_for(self, platform: Platform) -> tuple[ExportGroup, ...]:
         """The export groups that apply on ``platform``, in manifest order."""
@@ -270,26 +509,52 @@ class Library:
         return any(v in REGISTERED_VARIANTS for v in self.variants)
 
 
-@dataclass(frozen=True)
-class BuildSettings:
+class BuildSettings(_Frozen):
     """``[tool.visgen.build]`` of a pyproject.toml (SPEC section 7)."""
 
-    manifest: str | None = None
-    check: CheckMode = "error"
+    __slots__ = ("check", "manifest")
+    _fields = ("manifest", "check")
+    _compare = _fields
+
+    manifest: str | None
+    check: CheckMode
+
+    def __init__(self, manifest: str | None = None, check: CheckMode = "error") -> None:
+        self._set(manifest=manifest, check=check)
 
 
-@dataclass(frozen=True)
-class Manifest:
+_DEFAULT_BUILD = BuildSettings()
+
+
+class Manifest(_Frozen):
     """A whole manifest file: its libraries in file order.
 
     ``source`` is the path the manifest was read from, as given (used in messages only;
     generated files never contain it).
     """
 
+    __slots__ = ("build", "libraries", "schema", "source")
+    _fields = ("source", "schema", "libraries", "build")
+    _compare = _fields
+
     source: str
     schema: int
     libraries: tuple[Library, ...]
-    build: BuildSettings = BuildSettings()
+    build: BuildSettings
+
+    def __init__(
+        self,
+        source: str,
+        schema: int,
+        libraries: tuple[Library, ...],
+        build: BuildSettings | None = None,
+    ) -> None:
+        self._set(
+            source=source,
+            schema=schema,
+            libraries=libraries,
+            build=build if build is not None else _DEFAULT_BUILD,
+        )
 
     def library(self, name: str | None = None) -> Library:
         """The library called ``name``; with ``None``, the only one (an error if several)."""
