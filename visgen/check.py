@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import operator
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Literal
 
 from visgen.demangle import demangle_many, is_mangled
 from visgen.elf import SHN_ABS, is_archive, read_archive, read_exports, read_symbols
@@ -243,8 +243,14 @@ def _check_shared(
     names = exported.names
     index = PatternIndex(entries)
     found = index.match_list(names)
-    # only unmatched() reads this index's hits: a name listed twice may count twice
-    index.hits.update(itertools.compress(cast("list[ExportEntry]", found), found))
+    # the entries that claimed no name: a set of those that did (identity-hashed) is
+    # cheaper than counting hits per entry, which nothing here reads
+    claimed = set(found)
+    unmatched = list(
+        itertools.compress(
+            index.entries, map(operator.not_, map(claimed.__contains__, index.entries))
+        )
+    )
     allow = _allow_index(library)
     vague_mode = library.check.vague
     unexpected = list(itertools.compress(range(len(names)), map(operator.not_, found)))
@@ -289,7 +295,7 @@ def _check_shared(
             "or set vague = 'warn' or 'off'",
         )
     _check_versions(checker, exported, library, found)
-    _report_unmatched(checker, checker.binary, index.unmatched(), library)
+    _report_unmatched(checker, checker.binary, unmatched, library)
 
 
 def _check_versions(

@@ -6,7 +6,6 @@ options, so a CI system reads every command the same way.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import TYPE_CHECKING, Any, Literal, TextIO
@@ -82,6 +81,9 @@ def render(
 ) -> str:
     """The findings as text in ``fmt``; ends with a newline unless empty."""
     ordered = sorted(findings, key=_sort_key)
+    if fmt in ("json", "sarif"):
+        import json  # only here: the import costs every clean text-format check its time
+
     if fmt == "json":
         return json.dumps(_json_doc(ordered, command), indent=2) + "\n"
     if fmt == "sarif":
