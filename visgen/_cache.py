@@ -167,6 +167,8 @@ def store(path: Path, manifest: Manifest) -> None:
     if folder is None:
         return
     try:
+        if path.stat().st_size < MIN_SIZE:
+            return  # before hashing: even the hashlib import costs a small check its time
         digest, size = _digest(path)
         if size < MIN_SIZE:
             return

@@ -38,12 +38,61 @@ import operator
 import struct
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from visgen.errors import BinaryError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+    from typing import NamedTuple
+else:
+    from collections import namedtuple
+
+    class _NamedTupleMeta(type):
+        """``typing.NamedTuple``'s class syntax, without its check of each annotation:
+        under ``from __future__ import annotations`` every annotation is a string that
+        it compiles into a ``ForwardRef``, which costs each ``visgen`` command about
+        5 ms for this module's records. The classes made are the same ``namedtuple``
+        classes (fields, defaults, methods, docstrings, ``__annotations__``)."""
+
+        _PROHIBITED = frozenset(
+            (
+                "__new__",
+                "__init__",
+                "__slots__",
+                "__getnewargs__",
+                "_fields",
+                "_field_defaults",
+                "_make",
+                "_replace",
+                "_asdict",
+                "_source",
+            )
+        )
+
+        def __new__(mcs, typename: str, bases: tuple[type, ...], ns: dict[str, Any]) -> type:
+            if not bases:  # the base class itself
+                return super().__new__(mcs, typename, bases, ns)
+            annotations = ns.get("__annotations__", {})
+            fields = list(annotations)
+            cls = namedtuple(  # noqa: PYI024 (the point of this class)
+                typename,
+                fields,
+                defaults=[ns[f] for f in fields if f in ns],
+                module=ns["__module__"],
+            )
+            cls.__annotations__ = cls.__new__.__annotations__ = dict(annotations)
+            for key, value in ns.items():
+                if key in mcs._PROHIBITED:
+                    msg = f"cannot overwrite NamedTuple attribute {key}"
+                    raise AttributeError(msg)
+                if key not in ("__module__", "__annotations__") and key not in cls._fields:
+                    setattr(cls, key, value)
+            return cls
+
+    class NamedTuple(metaclass=_NamedTupleMeta):
+        """Base of the records below (see :class:`_NamedTupleMeta`)."""
+
 
 __all__ = [
     "SHN_ABS",
