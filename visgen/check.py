@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -204,11 +205,13 @@ def check_binary(
     if variant == "registered":
         _check_registered(checker, exported, library)
         return checker.findings
-    entries = list(library.entries_for("linux"))
+    entries = library.entries_for("linux")
+    ungrouped: tuple[ExportEntry, ...] = ()
     if variant == "shared-registered":
         loc = library.location
-        entries += [ExportEntry(reg.init, "symbol", loc), ExportEntry(reg.destroy, "symbol", loc)]
-    _check_shared(checker, exported, library, entries)
+        ungrouped = (ExportEntry(reg.init, "symbol", loc), ExportEntry(reg.destroy, "symbol", loc))
+        entries += ungrouped
+    _check_shared(checker, exported, library, entries, ungrouped)
     return checker.findings
 
 
@@ -238,7 +241,8 @@ def _check_shared(
     checker: _Checker,
     exported: _Exported,
     library: Library,
-    entries: list[ExportEntry],
+    entries: tuple[ExportEntry, ...],
+    ungrouped: tuple[ExportEntry, ...],
 ) -> None:
     names = exported.names
     index = PatternIndex(entries)
@@ -294,31 +298,48 @@ def _check_shared(
             hint="hide it (export a C API or an explicit instantiation instead), "
             "or set vague = 'warn' or 'off'",
         )
-    _check_versions(checker, exported, library, found)
+    _check_versions(checker, exported, library, found, frozenset(ungrouped))
     _report_unmatched(checker, checker.binary, unmatched, library)
 
 
 def _check_versions(
-    checker: _Checker, exported: _Exported, library: Library, found: list[ExportEntry | None]
+    checker: _Checker,
+    exported: _Exported,
+    library: Library,
+    found: list[ExportEntry | None],
+    ungrouped: frozenset[ExportEntry],
 ) -> None:
     """``wrong-version``: a declared name exported under another node than its group's
-    (``name@OLD`` beside ``name@@NEW`` is a compatibility alias, not a finding)."""
-    node_of: dict[ExportEntry | None, str] = {}
-    for group in library.exports:
-        if group.node is not None:
-            node_of.update(dict.fromkeys(group.entries, group.node))
-    if not node_of:
-        return
-    want = list(map(node_of.get, found))
+    (``name@OLD`` beside ``name@@NEW`` is a compatibility alias, not a finding).
+    ``ungrouped`` holds the entries of ``found`` that belong to no export group (the
+    registration functions), which declare no node."""
     versions = exported.versions
-    for k in itertools.compress(range(len(want)), map(operator.ne, versions, want)):
-        node = want[k]
-        if node is None or exported.version_hidden[k]:
+    nodes = {group.node for group in library.exports}
+    if nodes <= {None}:
+        return
+    wrong: list[tuple[int, str]]  # (row, declared node), rows in order
+    if len(nodes) == 1:
+        # one node for every group (a library with one version, the common case): only
+        # the rows under another version need a look, not a dict of every entry
+        (node,) = nodes
+        assert node is not None
+        rows = itertools.compress(range(len(found)), map(operator.ne, versions, repeat(node)))
+        wrong = [(k, node) for k in rows if found[k] is not None and found[k] not in ungrouped]
+    else:
+        node_of: dict[ExportEntry | None, str] = {}
+        for group in library.exports:
+            if group.node is not None:
+                node_of.update(dict.fromkeys(group.entries, group.node))
+        want = list(map(node_of.get, found))
+        rows = itertools.compress(range(len(want)), map(operator.ne, versions, want))
+        wrong = [(k, n) for k in rows if (n := want[k]) is not None]
+    for k, node in wrong:
+        if exported.version_hidden[k]:
             continue
         name = exported.names[k]
         got = f"version {versions[k]}" if versions[k] else "no version"
         entry = found[k]
-        assert entry is not None  # node_of holds entries only
+        assert entry is not None  # only declared names have a node
         checker.add(
             "wrong-version",
             f"{checker.pretty(name)} is exported with {got}, declared under {node}",

@@ -71,6 +71,36 @@ def test_wrong_version(tmp_path: Path) -> None:
     assert rules["wrong-version"] == {"demo_extra", "demo_cancel"}
 
 
+ONE_NODE_MANIFEST = """\
+schema = 1
+[library.demo]
+variants = ["shared", "shared-registered"]
+[library.demo.registration]
+init = "demo_cancel"
+[[library.demo.exports]]
+node = "DEMO_1.1"
+symbols = ["demo_create", "demo_destroy", "demo_no_macro"]
+[[library.demo.exports]]
+node = "DEMO_1.1"
+symbols = ["demo_extra"]
+data = ["demo_version"]
+"""
+
+
+def test_wrong_version_with_one_node(tmp_path: Path) -> None:
+    """Every group under one node (the path that looks only at rows of other versions)."""
+    under_1_0 = {"demo_create", "demo_destroy", "demo_extra", "demo_version"}
+    text = ONE_NODE_MANIFEST.replace('init = "demo_cancel"', "")
+    text = text.replace('["demo_extra"]', '["demo_extra", "demo_cancel"]')
+    rules = _rules(check_binary(FIXTURES / "libdemo.so", _lib(tmp_path, text)))
+    assert rules["wrong-version"] == under_1_0  # demo_cancel is under DEMO_1.1
+    # a registration function belongs to no group: it declares no node
+    lib = _lib(tmp_path, ONE_NODE_MANIFEST)
+    rules = _rules(check_binary(FIXTURES / "libdemo.so", lib, variant="shared-registered"))
+    assert rules["wrong-version"] == under_1_0
+    assert "demo_cancel" not in rules.get("unexpected-export", set())
+
+
 def test_registered_variant(tmp_path: Path) -> None:
     rules = _rules(check_binary(FIXTURES / "libdemo.so", _lib(tmp_path), variant="registered"))
     assert rules["missing-export"] == {"__demo_init", "__demo_destroy"}
