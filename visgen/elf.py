@@ -627,7 +627,11 @@ class _Reader:
         info_kept = bytes(itertools.compress(info, mask))
         binds = list(map(_BIND_BY_INFO.__getitem__, info_kept))
         types = list(map(_TYPE_BY_INFO.__getitem__, info_kept))
-        names = self._names_in(strsec, st_name, f"string table of {what}", what)
+        strtab = self._view(strsec, f"string table of {what}")
+        try:
+            names = _names_at(strtab, st_name, what)
+        finally:
+            strtab.release()
         if versions is not None:
             pad = max(0, count - len(versions[0]))
             ver = list(
@@ -640,29 +644,6 @@ class _Reader:
             ver = [None] * len(names)
             hid = [False] * len(names)
         return names, binds, types, shndx, ver, hid
-
-    def _names_in(self, strsec: _Section, offsets: list[int], where: str, what: str) -> list[str]:
-        """The strings at ``offsets`` of a string table, each sliced out of the mapped
-        file and decoded on its own: no decoded copy of the whole table (megabytes for a
-        large C++ library) beside the names. Anything unusual (non-ASCII, an index out of
-        range, no terminator) goes to :func:`_names_at`, which decodes it or says what
-        is wrong."""
-        buf = self.buf
-        if strsec.type != SHT_NOBITS and isinstance(buf, mmap.mmap):
-            self._check(strsec.offset, strsec.size, where)
-            start = self.base + strsec.offset
-            stop = start + strsec.size
-            begins = list(map(start.__add__, offsets))
-            ends = list(map(buf.find, itertools.repeat(b"\0"), begins, itertools.repeat(stop)))
-            if -1 not in ends:
-                with contextlib.suppress(UnicodeDecodeError):
-                    pieces = map(buf.__getitem__, map(slice, begins, ends))
-                    return list(map(str, pieces, itertools.repeat("ascii")))
-        strtab = self._view(strsec, where)
-        try:
-            return _names_at(strtab, offsets, what)
-        finally:
-            strtab.release()
 
     def _strings(self, sec: _Section, what: str) -> bytes:
         return self._data(self._linked(sec, what), f"string table of {what}")
