@@ -167,13 +167,17 @@ def assert_variants(build: Path) -> None:
     assert default_visibility_globals(build / "libdemo.a") == set()
     plugin = dynamic_exports(build / "libplugin.so")
     assert set(plugin) == {"plugin_entry", "plugin_entry_v2"}
-    for program in ("consumer_shared", "consumer_static"):
+    for program in ("consumer_shared", "consumer_static", "consumer_shared_registered"):
         run = subprocess.run([str(build / program)], capture_output=True, text=True, check=False)
         assert run.returncode == 0, run.stdout + run.stderr
         assert run.stdout.strip() == "3054"
     bad = build_target(build, _cmake_of(build), "bad_consumer", check=False)
     assert bad.returncode != 0
     assert "demo_internal_helper" in bad.stdout + bad.stderr
+    # the registered variant hides the C API itself: a program using it cannot link
+    bad = build_target(build, _cmake_of(build), "bad_consumer_registered", check=False)
+    assert bad.returncode != 0
+    assert "demo_add" in bad.stdout + bad.stderr
 
 
 def _cmake_of(build: Path) -> str:
