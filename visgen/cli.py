@@ -19,6 +19,7 @@ from visgen.errors import VisgenError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from typing import Any
 
 __all__ = ["COMMANDS", "main"]
 
@@ -37,8 +38,46 @@ COMMANDS: dict[str, str] = {
 """Subcommand name -> one-line help. Each is implemented in ``visgen.commands.<name>``."""
 
 
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns`` without importing :mod:`shutil` (which
+    pulls in bz2, lzma and fnmatch, a few ms of every run, for the help width only)."""
+    import os
+
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout, with the width found as :func:`_terminal_columns` does."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if width is None:
+            width = _terminal_columns()
+        super().__init__(prog, indent_increment, max_help_position, width, **kwargs)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, with usage errors as exit status 2 and one clear line (its default too)."""
+    """argparse, with usage errors as exit status 2 and one clear line (its default too),
+    and :class:`_Formatter` for help."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -69,7 +108,13 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     chosen = _chosen_command(argv)
-    for name, text in COMMANDS.items():
+    commands = COMMANDS.items()
+    if chosen is not None and argv[0] == chosen:
+        # `visgen CMD ...`: nothing before the command, so the parser's own help and
+        # errors never show; only the chosen subcommand's parser is built (each costs
+        # several gettext look-ups)
+        commands = ((chosen, COMMANDS[chosen]),)  # type: ignore[assignment]
+    for name, text in commands:
         cmd_parser = sub.add_parser(name, help=text, description=text, allow_abbrev=False)
         if name == chosen:
             module = importlib.import_module(f"visgen.commands.{name}")

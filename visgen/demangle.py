@@ -30,8 +30,9 @@ def is_mangled(name: str) -> bool:
 
 
 @functools.cache
-def _cxa_demangler() -> Callable[[str], str | None] | None:
-    """A function demangling one name with ``__cxa_demangle``, or None when unavailable."""
+def _cxa_demangler() -> Callable[[Iterable[str]], list[str | None]] | None:
+    """A function demangling names with ``__cxa_demangle`` (None for a name it rejects),
+    or None when unavailable."""
     import ctypes  # imported on first use: ``check`` without C++ names never pays for it
 
     def candidates() -> Iterator[str | None]:
@@ -52,8 +53,13 @@ def _cxa_demangler() -> Callable[[str], str | None] | None:
         break
     else:
         return None
+
+    class _Demangled(ctypes.c_char_p):
+        """The result type: a subclass, so ctypes keeps the pointer (to free it) instead
+        of converting it to bytes; ``.value`` reads the text without ``string_at``."""
+
     libc = ctypes.CDLL(None)
-    fn.restype = ctypes.c_void_p
+    fn.restype = _Demangled
     fn.argtypes = [
         ctypes.c_char_p,
         ctypes.c_void_p,
@@ -63,19 +69,23 @@ def _cxa_demangler() -> Callable[[str], str | None] | None:
     free = libc.free
     free.argtypes = [ctypes.c_void_p]
     free.restype = None
-    string_at = ctypes.string_at
 
-    def one(name: str) -> str | None:
+    def many(names: Iterable[str]) -> list[str | None]:
         status = ctypes.c_int(0)
-        ptr = fn(name.encode("utf-8", "surrogateescape"), None, None, ctypes.byref(status))
-        if not ptr:
-            return None
-        try:
-            return string_at(ptr).decode("utf-8", "surrogateescape")
-        finally:
+        ref = ctypes.byref(status)
+        out: list[str | None] = []
+        append = out.append
+        for name in names:
+            ptr = fn(name.encode("utf-8", "surrogateescape"), None, None, ref)
+            text = ptr.value
+            if text is None:
+                append(None)
+                continue
             free(ptr)
+            append(text.decode("utf-8", "surrogateescape"))
+        return out
 
-    return one
+    return many
 
 
 def _cxxfilt(names: list[str]) -> list[str]:
@@ -116,10 +126,10 @@ def demangle_many(names: Iterable[str]) -> dict[str, str]:
             result[name] = name
     if not pending:
         return result
-    one = _cxa_demangler()
-    if one is not None:
-        for name in pending:
-            result[name] = one(name) or name
+    many = _cxa_demangler()
+    if many is not None:
+        for name, text in zip(pending, many(pending), strict=True):
+            result[name] = text or name
         return result
     for name, text in zip(pending, _cxxfilt(pending), strict=True):
         result[name] = text or name
