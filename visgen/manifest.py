@@ -543,7 +543,7 @@ def _problem_line(finding: Finding) -> str:
 def load_manifest(path: str | Path | None = None) -> Manifest:
     """Read ``path`` (default: :func:`find_manifest`); refuse it if lint finds errors.
 
-    A large manifest that passed is kept in visgen's cache (:mod:`visgen._cache`), so
+    A manifest that passed (all but tiny ones) is kept in visgen's cache (:mod:`visgen._cache`), so
     the next call rebuilds the model without parsing it again.
     """
     from visgen import _cache

@@ -88,6 +88,11 @@ _EXACT_KINDS = frozenset(("symbol", "data"))
 _TEXT = operator.itemgetter(0)  # ExportEntry is a tuple: (text, kind, ...)
 _KIND = operator.itemgetter(1)
 _FRAGMENT_STOPS = frozenset("*?[]\\")
+_ENTRY = operator.itemgetter(1)  # of an (order, entry) pair
+_Ranked = tuple[int, "ExportEntry | None"]
+"""(manifest order, entry): the bulk paths' per-name result; :data:`_NO_ENTRY` for none."""
+_NO_ENTRY: _Ranked = (1 << 62, None)
+"""No entry: ranked after every entry, so any candidate replaces it."""
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -209,7 +214,7 @@ class _PrefixTable:
     order is a ``shadowed-pattern`` finding), which is why the chain matters.
     """
 
-    __slots__ = ("best", "heads", "keys", "ranked")
+    __slots__ = ("best", "heads", "keys", "ranked", "ranked_best")
 
     def __init__(self, ranked: list[tuple[str, int, ExportEntry]]) -> None:
         self.ranked = ranked
@@ -240,6 +245,8 @@ class _PrefixTable:
             None,
             *(best[h] if (h := stands_for[k]) is not None else None for k in self.keys),
         ]
+        # ``best`` with :data:`_NO_ENTRY` for None, for :meth:`lookup_many`
+        self.ranked_best: list[_Ranked] = [b if b is not None else _NO_ENTRY for b in self.best]
 
     def lookup(self, name: str) -> tuple[int, ExportEntry] | None:
         i = bisect.bisect_right(self.keys, name)
@@ -254,8 +261,9 @@ class _PrefixTable:
                 return order, entry
         return None
 
-    def lookup_many(self, names: Sequence[str]) -> list[tuple[int, ExportEntry] | None]:
-        """:meth:`lookup` for each name, without a Python-level loop.
+    def lookup_many(self, names: Sequence[str]) -> list[_Ranked]:
+        """:meth:`lookup` for each name (:data:`_NO_ENTRY` for None), without a
+        Python-level loop.
 
         The greatest key not above a name is the answer (the class docstring shows it),
         so the ``heads`` test of :meth:`lookup` is left out here: two passes over every
@@ -264,7 +272,8 @@ class _PrefixTable:
         """
         return list(
             map(
-                self.best.__getitem__, map(functools.partial(bisect.bisect_right, self.keys), names)
+                self.ranked_best.__getitem__,
+                map(functools.partial(bisect.bisect_right, self.keys), names),
             )
         )
 
@@ -421,7 +430,10 @@ class PatternIndex:
         Only mangled names that can match a C++ entry are demangled (one batch);
         ``demangled`` may supply names already demangled.
         """
-        out: list[ExportEntry | None] = list(map(self._exact.get, names))
+        if not self._exact:
+            out: list[ExportEntry | None] = [None] * len(names)
+        else:
+            out = list(map(self._exact.get, names))
         if not self._has_patterns:
             return out
         if self._exact:
@@ -430,19 +442,21 @@ class PatternIndex:
         else:
             todo = None
             rest = list(names)
-        best: list[tuple[int, ExportEntry] | None] = (
-            self._prefix.lookup_many(rest) if self._prefix is not None else [None] * len(rest)
+        best: list[_Ranked] = (
+            self._prefix.lookup_many(rest) if self._prefix is not None else [_NO_ENTRY] * len(rest)
         )
         if self._glob_rx is not None:
-            rx_globs, globs = self._glob_rx.fullmatch, self._globs
-            for k, m in enumerate(map(rx_globs, rest)):
-                if m is not None:
-                    cand = globs[m.lastindex - 1 if m.lastindex else 0]
-                    if best[k] is None or cand[0] < best[k][0]:  # type: ignore[index]
-                        best[k] = cand
+            globs = self._globs
+            hits = list(map(self._glob_rx.fullmatch, rest))
+            for k in itertools.compress(range(len(hits)), hits):
+                m = hits[k]
+                assert m is not None  # a row of ``hits``
+                cand = globs[m.lastindex - 1 if m.lastindex else 0]
+                if cand[0] < best[k][0]:
+                    best[k] = cand
         if self.needs_demangling:
             self._match_cxx(rest, best, demangled)
-        found = [b[1] if b is not None else None for b in best]
+        found: list[ExportEntry | None] = list(map(_ENTRY, best))
         if todo is None:
             return found
         for k, e in zip(todo, found, strict=True):
@@ -452,7 +466,7 @@ class PatternIndex:
     def _match_cxx(
         self,
         names: Sequence[str],
-        best: list[tuple[int, ExportEntry] | None],
+        best: list[_Ranked],
         demangled: Mapping[str, str] | None,
     ) -> None:
         """Fold the C++ entries into ``best`` (per name: the first entry in manifest order)."""
@@ -487,8 +501,7 @@ class PatternIndex:
                 assert m is not None  # a row of ``hit``
                 cand = cxx[m.lastindex - 1 if m.lastindex else 0]
             k = ks[j]
-            cur = best[k]
-            if cur is None or cand[0] < cur[0]:
+            if cand[0] < best[k][0]:
                 best[k] = cand
 
     def match_names(
