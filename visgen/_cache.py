@@ -51,12 +51,10 @@ import marshal
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from visgen.model import (
     BuildSettings,
     CheckPolicy,
-    EntryKind,
     ExportEntry,
     ExportGroup,
     Library,
@@ -65,8 +63,14 @@ from visgen.model import (
     Registration,
 )
 
+# Not `from typing import TYPE_CHECKING`: importing typing costs the start-up of every
+# check (see visgen._lazy_literals); mypy treats any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any
+
+    from visgen.model import EntryKind
 
 __all__ = ["MAX_ENTRIES", "MIN_SIZE", "cache_dir", "load", "store"]
 

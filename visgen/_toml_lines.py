@@ -22,7 +22,12 @@ column.
 from __future__ import annotations
 
 import re
-from typing import Any
+
+# Not `from typing import TYPE_CHECKING`: importing typing costs the start-up of every
+# check (see visgen._lazy_literals); mypy treats any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["BULK_MIN", "KeyPath", "LineIndex", "parse"]
 

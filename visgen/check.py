@@ -22,7 +22,6 @@ import itertools
 import operator
 from itertools import repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
 
 from visgen.demangle import demangle_many, is_mangled
 from visgen.elf import SHN_ABS, is_archive, read_archive, read_exports, read_symbols
@@ -31,8 +30,12 @@ from visgen.match import PatternIndex
 from visgen.model import ExportEntry, Library, Location
 from visgen.presets import preset_globs, toolchain_names
 
+# Not `from typing import TYPE_CHECKING`: importing typing costs the start-up of every
+# check (see visgen._lazy_literals); mypy treats any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from typing import Literal
 
     from visgen.elf import Exports, SymbolTable
     from visgen.model import Variant
@@ -45,7 +48,15 @@ def __dir__() -> list[str]:
     return list(__all__)
 
 
-Policy = Literal["python-extension"]
+if TYPE_CHECKING:
+    Policy = Literal["python-extension"]
+else:
+
+    def __getattr__(name: str) -> object:
+        from visgen._lazy_literals import literal
+
+        return literal(__name__, name, {"Policy": ("python-extension",)})
+
 
 _VAGUE_PREFIXES = ("_ZTI", "_ZTS", "_ZTV", "_ZTT", "_ZGV", "_ZTH", "_ZTW")
 

@@ -10,10 +10,12 @@ that the demangler rejects, map to themselves, as GNU ld does when it matches an
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
 
 from visgen.errors import ToolError
 
+# Not `from typing import TYPE_CHECKING`: importing typing costs the start-up of every
+# check (see visgen._lazy_literals); mypy treats any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 

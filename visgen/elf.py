@@ -38,13 +38,15 @@ import operator
 import struct
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from visgen.errors import BinaryError
 
+# Not `from typing import TYPE_CHECKING`: importing typing costs the start-up of every
+# check (see visgen._lazy_literals); mypy treats any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
-    from typing import NamedTuple
+    from typing import Any, NamedTuple
 else:
     from collections import namedtuple
 

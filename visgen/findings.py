@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
-
+# Not `from typing import TYPE_CHECKING`: importing typing costs the start-up of every
+# check (see visgen._lazy_literals); mypy treats any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import dataclasses
+    from typing import Any, ClassVar, Literal
 
     from visgen.model import Location
 
@@ -16,7 +18,15 @@ def __dir__() -> list[str]:
     return list(__all__)
 
 
-Severity = Literal["error", "warning"]
+if TYPE_CHECKING:
+    Severity = Literal["error", "warning"]
+else:
+
+    def __getattr__(name: str) -> object:
+        from visgen._lazy_literals import literal
+
+        return literal(__name__, name, {"Severity": ("error", "warning")})
+
 
 RULES: dict[str, str] = {
     # check
@@ -53,6 +63,7 @@ class _DataclassFields:
 
     def __get__(self, obj: object, owner: type) -> dict[str, Any]:
         import dataclasses
+        from typing import Any
 
         twin = dataclasses.make_dataclass(
             owner.__name__, [(name, Any) for name in Finding.__slots__], frozen=True

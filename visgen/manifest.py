@@ -17,30 +17,39 @@ from __future__ import annotations
 import itertools
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 from visgen._toml_lines import KeyPath, LineIndex
 from visgen._toml_lines import parse as parse_toml
 from visgen.errors import ManifestError, NoManifestTableError
-from visgen.findings import Finding, Severity
+from visgen.findings import Finding
 from visgen.model import (
     PLATFORMS,
     VARIANTS,
     BuildSettings,
     CheckPolicy,
-    EntryKind,
     ExportEntry,
     ExportGroup,
     Library,
     Location,
     Manifest,
-    Platform,
     Registration,
-    Variant,
 )
 
+# Not `from typing import TYPE_CHECKING`: importing typing costs the start-up of every
+# check (see visgen._lazy_literals); mypy treats any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
+    from typing import Any, TypeGuard, cast
+
+    from visgen.findings import Severity
+    from visgen.model import EntryKind, Platform, Variant
+else:
+
+    def cast(_type: object, value: object) -> object:
+        """:func:`typing.cast` (the identity) without importing :mod:`typing`."""
+        return value
+
 
 __all__ = [
     "ALLOW_PRESETS",

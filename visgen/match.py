@@ -39,10 +39,12 @@ import functools
 import itertools
 import operator
 import re
-from typing import TYPE_CHECKING
 
 from visgen.demangle import demangle_many, is_mangled
 
+# Not `from typing import TYPE_CHECKING`: importing typing costs the start-up of every
+# check (see visgen._lazy_literals); mypy treats any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 

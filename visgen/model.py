@@ -32,10 +32,13 @@ import itertools
 import operator
 import re
 from itertools import repeat
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, get_args
 
+# Not `from typing import TYPE_CHECKING`: importing typing costs the start-up of every
+# check (see visgen._lazy_literals); mypy treats any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from typing import Any, ClassVar, Literal, Self
 
 __all__ = [
     "PLATFORMS",
@@ -59,22 +62,40 @@ def __dir__() -> list[str]:
     return list(__all__)
 
 
-Platform = Literal["linux", "macos", "windows"]
-"""A target platform; decides which export groups apply and which file format is used."""
+if TYPE_CHECKING:
+    Platform = Literal["linux", "macos", "windows"]
+    """A target platform; decides which export groups apply and which file format is used."""
 
-Variant = Literal["static", "shared", "shared-registered", "registered"]
-"""How a library is built (SPEC section 3)."""
+    Variant = Literal["static", "shared", "shared-registered", "registered"]
+    """How a library is built (SPEC section 3)."""
 
-EntryKind = Literal["symbol", "glob", "cxx", "data", "optional"]
-"""Which list of an export group an entry came from."""
+    EntryKind = Literal["symbol", "glob", "cxx", "data", "optional"]
+    """Which list of an export group an entry came from."""
 
-RegistrationAbi = Literal["c", "mlir"]
-VagueMode = Literal["error", "warn", "off"]
-Visibility = Literal["hidden", "default"]
-CheckMode = Literal["error", "warn", "off"]
+    RegistrationAbi = Literal["c", "mlir"]
+    VagueMode = Literal["error", "warn", "off"]
+    Visibility = Literal["hidden", "default"]
+    CheckMode = Literal["error", "warn", "off"]
+else:
+    # the aliases above, built on first access (visgen._lazy_literals)
+    _LITERALS: dict[str, tuple[str, ...]] = {
+        "Platform": ("linux", "macos", "windows"),
+        "Variant": ("static", "shared", "shared-registered", "registered"),
+        "EntryKind": ("symbol", "glob", "cxx", "data", "optional"),
+        "RegistrationAbi": ("c", "mlir"),
+        "VagueMode": ("error", "warn", "off"),
+        "Visibility": ("hidden", "default"),
+        "CheckMode": ("error", "warn", "off"),
+    }
 
-PLATFORMS: tuple[Platform, ...] = get_args(Platform)
-VARIANTS: tuple[Variant, ...] = get_args(Variant)
+    def __getattr__(name: str) -> object:
+        from visgen._lazy_literals import literal
+
+        return literal(__name__, name, _LITERALS)
+
+
+PLATFORMS: tuple[Platform, ...] = ("linux", "macos", "windows")
+VARIANTS: tuple[Variant, ...] = ("static", "shared", "shared-registered", "registered")
 REGISTERED_VARIANTS: frozenset[Variant] = frozenset({"shared-registered", "registered"})
 
 

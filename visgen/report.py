@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from visgen.findings import RULES, Finding, exit_status
 
+# Not `from typing import TYPE_CHECKING`: importing typing costs the start-up of every
+# check (see visgen._lazy_literals); mypy treats any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
+    from typing import Any, Literal, TextIO
 
 __all__ = [
     "OUTPUT_FORMATS",
@@ -30,7 +33,16 @@ def __dir__() -> list[str]:
     return list(__all__)
 
 
-OutputFormat = Literal["text", "json", "sarif", "github"]
+if TYPE_CHECKING:
+    OutputFormat = Literal["text", "json", "sarif", "github"]
+else:
+
+    def __getattr__(name: str) -> object:
+        from visgen._lazy_literals import literal
+
+        return literal(__name__, name, {"OutputFormat": ("text", "json", "sarif", "github")})
+
+
 OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("text", "json", "sarif", "github")
 
 JSON_VERSION = 1
