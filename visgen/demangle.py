@@ -10,6 +10,8 @@ that the demangler rejects, map to themselves, as GNU ld does when it matches an
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 
 from visgen.errors import ToolError
 
@@ -119,13 +121,13 @@ def _cxxfilt(names: list[str]) -> list[str]:
 
 def demangle_many(names: Iterable[str]) -> dict[str, str]:
     """Map each name to its demangled form; names that are not mangled map to themselves."""
-    result: dict[str, str] = {}
-    pending: list[str] = []
-    for name in names:
-        if is_mangled(name):
-            pending.append(name)
-        else:
-            result[name] = name
+    seq = names if isinstance(names, list | tuple) else list(names)
+    mangled = list(map(str.startswith, seq, itertools.repeat("_Z")))  # is_mangled, in bulk
+    # names that are not mangled first, then the mangled ones, each in order
+    result: dict[str, str] = {
+        name: name for name in itertools.compress(seq, map(operator.not_, mangled))
+    }
+    pending = list(itertools.compress(seq, mangled))
     if not pending:
         return result
     many = _cxa_demangler()
