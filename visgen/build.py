@@ -52,7 +52,7 @@ except ModuleNotFoundError as _exc:  # pragma: no cover - depends on the environ
 
 import re
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Literal, NoReturn, TypeAlias, cast
 
@@ -304,7 +304,7 @@ def check_wheel(wheel: Path, manifest: Manifest | None) -> WheelReport:
             except VisgenError as exc:
                 report.problems.append(f"{member}: {exc}")
                 continue
-            report.findings.extend(replace(f, binary=f"{wheel.name}/{member}") for f in found)
+            report.findings.extend(f.replace(binary=f"{wheel.name}/{member}") for f in found)
 
     if not all(is_archive for _, is_archive in extracted.values()):
         _audit(report, wheel, manifest)
@@ -340,7 +340,7 @@ def _audit(report: WheelReport, wheel: Path, manifest: Manifest | None) -> None:
         binary = f.binary
         if binary is not None and binary.startswith(prefix):
             binary = f"{wheel.name}/{binary.removeprefix(prefix)}"
-        report.findings.append(replace(f, binary=binary))
+        report.findings.append(f.replace(binary=binary))
     report.audited = True
 
 

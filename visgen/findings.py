@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from visgen.model import _Frozen
+
 # Not `from typing import TYPE_CHECKING`: importing typing costs the start-up of every
 # check (see visgen._lazy_literals); mypy treats any name TYPE_CHECKING as true.
 TYPE_CHECKING = False
+
 if TYPE_CHECKING:
-    import dataclasses
-    from typing import Any, ClassVar, Literal
+    from typing import Any, Literal
 
     from visgen.model import Location
 
@@ -52,38 +54,16 @@ RULES: dict[str, str] = {
 """Every rule id visgen reports, with its one-line meaning (used by SARIF and --help)."""
 
 
-class _DataclassFields:
-    """``Finding.__dataclass_fields__``, made on first use.
-
-    :class:`Finding` behaves as the frozen dataclass it was (``dataclasses.replace``,
-    ``fields`` and ``is_dataclass`` work on it), but importing :mod:`dataclasses` (with
-    :mod:`inspect`) costs every command about 15 ms of start-up, so the field records are
-    made, from an equivalent dataclass, only when one of those functions asks for them.
-    """
-
-    def __get__(self, obj: object, owner: type) -> dict[str, Any]:
-        import dataclasses
-        from typing import Any
-
-        twin = dataclasses.make_dataclass(
-            owner.__name__, [(name, Any) for name in Finding.__slots__], frozen=True
-        )
-        fields: dict[str, Any] = getattr(twin, "__dataclass_fields__")  # noqa: B009
-        type.__setattr__(owner, "__dataclass_fields__", fields)  # made once
-        return fields
-
-
-class Finding:
+class Finding(_Frozen):
     """One problem found. ``location`` points into the manifest where there is a place.
 
-    Immutable; compares, hashes and prints by its fields, like a frozen dataclass.
+    Immutable; compares, hashes and prints by its fields, like a frozen dataclass (the
+    shared base :class:`visgen.model._Frozen` spares the start-up cost of dataclasses).
     """
 
     __slots__ = ("rule", "message", "severity", "location", "binary", "symbol", "hint")  # noqa: RUF023 (constructor order)
-    if TYPE_CHECKING:
-        __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
-    else:
-        __dataclass_fields__ = _DataclassFields()
+    _fields = ("rule", "message", "severity", "location", "binary", "symbol", "hint")
+    _compare = _fields
 
     rule: str
     message: str
@@ -115,39 +95,15 @@ class Finding:
         init(self, "symbol", symbol)
         init(self, "hint", hint)
 
-    def _values(self) -> tuple[Any, ...]:
-        return (
-            self.rule,
-            self.message,
-            self.severity,
-            self.location,
-            self.binary,
-            self.symbol,
-            self.hint,
-        )
-
-    def __setattr__(self, name: str, value: object) -> None:
-        msg = f"cannot assign to field {name!r}"
-        raise AttributeError(msg)
-
-    def __delattr__(self, name: str) -> None:
-        msg = f"cannot delete field {name!r}"
-        raise AttributeError(msg)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
-        return f"{type(self).__qualname__}({fields})"
-
-    def __reduce__(self) -> tuple[type[Finding], tuple[Any, ...]]:
-        return (type(self), self._values())
+    def replace(self, **changes: Any) -> Finding:
+        """A copy with ``changes`` applied (as ``dataclasses.replace`` would make)."""
+        values = dict(zip(self._fields, self._values(self._fields), strict=True))
+        unknown = changes.keys() - values.keys()
+        if unknown:
+            msg = f"Finding has no field {min(unknown)!r}"
+            raise TypeError(msg)
+        values.update(changes)
+        return Finding(**values)
 
 
 def exit_status(findings: list[Finding] | tuple[Finding, ...], *, exit_zero: bool = False) -> int:

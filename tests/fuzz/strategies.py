@@ -23,6 +23,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+# C and C++ keywords: lint rejects them as registration names (the fuzzers found it did not)
+from visgen.manifest import C_KEYWORDS
+
 __all__ = [
     "CXX_DEFINABLE",
     "ELF_FIXTURES",
@@ -39,78 +42,6 @@ __all__ = [
 VARIANTS = ("static", "shared", "shared-registered", "registered")
 PLATFORMS = ("linux", "macos", "windows")
 
-C_KEYWORDS = frozenset(
-    [
-        "auto",
-        "break",
-        "case",
-        "char",
-        "const",
-        "continue",
-        "default",
-        "do",
-        "double",
-        "else",
-        "enum",
-        "extern",
-        "float",
-        "for",
-        "goto",
-        "if",
-        "inline",
-        "int",
-        "long",
-        "register",
-        "restrict",
-        "return",
-        "short",
-        "signed",
-        "sizeof",
-        "static",
-        "struct",
-        "switch",
-        "typedef",
-        "union",
-        "unsigned",
-        "void",
-        "volatile",
-        "while",
-        "_Bool",
-        "_Complex",
-        "_Imaginary",
-        "_Alignas",
-        "_Alignof",
-        "_Atomic",
-        "_Generic",
-        "_Noreturn",
-        "_Static_assert",
-        "_Thread_local",
-        "asm",
-        "bool",
-        "catch",
-        "class",
-        "delete",
-        "false",
-        "friend",
-        "mutable",
-        "namespace",
-        "new",
-        "operator",
-        "private",
-        "protected",
-        "public",
-        "template",
-        "this",
-        "throw",
-        "true",
-        "try",
-        "typeid",
-        "typename",
-        "using",
-        "virtual",
-    ]
-)
-"""C and C++ keywords: lint rejects them as registration names (the fuzzers found that it did not)."""
 KEYWORD_NAMES = ("local", "global", "extern", "C", "main", "_init", "EXPORTS", "DATA", "LIBRARY")
 """Names that are keywords of some linker-script or .def grammar, or special to a libc."""
 
