@@ -19,24 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from basic_project import PROJECT, REGISTRATION, SHARED_EXPORTS, dynamic_exports
 
 pytestmark = [pytest.mark.cmake, pytest.mark.toolchain]
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT = Path(__file__).resolve().parent / "projects" / "basic"
-
-SHARED_EXPORTS = {
-    "demo_add": "DEMO_1.0",
-    "demo_counter_next": "DEMO_1.0",
-    "demo_counter_reset": "DEMO_1.0",
-    "demo_version": "DEMO_1.0",
-    "demo_mul": "DEMO_1.1",
-    "_ZN4demo5ShapeC1Ei": "DEMO_1.1",
-    "_ZN4demo5ShapeC2Ei": "DEMO_1.1",
-    "_ZNK4demo5Shape5sidesEv": "DEMO_1.1",
-}
-REGISTRATION = {"__demo_init", "__demo_destroy"}
-
 LINKERS = ("bfd", "gold", "lld", "mold")
 COMPILERS = {"gcc": ("gcc", "g++"), "clang": ("clang", "clang++")}
 GENERATORS = ("Ninja", "Unix Makefiles")
@@ -120,21 +107,6 @@ def build_target(
     if check and proc.returncode != 0:
         pytest.fail(f"build failed:\n{proc.stdout}\n{proc.stderr}")
     return proc
-
-
-def dynamic_exports(path: Path) -> dict[str, str | None]:
-    """``nm -D --defined-only``: name -> version node (None when unversioned)."""
-    out = subprocess.run(
-        ["nm", "-D", "--defined-only", str(path)], capture_output=True, text=True, check=True
-    ).stdout
-    result: dict[str, str | None] = {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) != 3 or parts[1] == "A":  # A: a version node's own SHN_ABS marker
-            continue
-        name, _, node = parts[2].partition("@")
-        result[name] = node.lstrip("@") or None
-    return result
 
 
 def default_visibility_globals(archive: Path) -> set[str]:

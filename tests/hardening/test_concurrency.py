@@ -18,9 +18,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from basic_project import PROJECT, REGISTRATION, SHARED_EXPORTS, dynamic_exports
 
 ROOT = Path(__file__).resolve().parents[2]
-BASIC = ROOT / "tests" / "cmake" / "projects" / "basic"
 
 N_SYMBOLS = 3000
 
@@ -111,7 +111,7 @@ def _configure(cmake: str, build: Path, env: dict[str, str], *extra: str) -> lis
     return [
         cmake,
         "-S",
-        str(BASIC),
+        str(PROJECT),
         "-B",
         str(build),
         "-G",
@@ -120,20 +120,6 @@ def _configure(cmake: str, build: Path, env: dict[str, str], *extra: str) -> lis
         f"-DPython_EXECUTABLE={sys.executable}",
         *extra,
     ]
-
-
-def _exports(dso: Path) -> dict[str, str | None]:
-    """``nm -D --defined-only``: name -> version node (None when unversioned)."""
-    out = subprocess.run(
-        ["nm", "-D", "--defined-only", str(dso)], capture_output=True, text=True, check=True
-    ).stdout
-    result: dict[str, str | None] = {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[1] != "A":  # A: a version node's own marker
-            name, _, node = parts[2].partition("@")
-            result[name] = node.lstrip("@") or None
-    return result
 
 
 def _generated(folder: Path) -> list[Path]:
@@ -169,20 +155,10 @@ def test_two_cmake_builds_at_once_are_correct_and_identical(tmp_path: Path) -> N
     for proc in procs:
         out, _ = proc.communicate(timeout=300)
         assert proc.returncode == 0, out.decode()
-    want_shared = {
-        "demo_add": "DEMO_1.0",
-        "demo_counter_next": "DEMO_1.0",
-        "demo_counter_reset": "DEMO_1.0",
-        "demo_version": "DEMO_1.0",
-        "demo_mul": "DEMO_1.1",
-        "_ZN4demo5ShapeC1Ei": "DEMO_1.1",
-        "_ZN4demo5ShapeC2Ei": "DEMO_1.1",
-        "_ZNK4demo5Shape5sidesEv": "DEMO_1.1",
-    }
     for build in builds:
-        assert _exports(build / "libdemo.so") == want_shared
-        assert set(_exports(build / "libdemo_registered.so")) == {"__demo_init", "__demo_destroy"}
-        assert set(_exports(build / "libplugin.so")) == {"plugin_entry", "plugin_entry_v2"}
+        assert dynamic_exports(build / "libdemo.so") == SHARED_EXPORTS
+        assert set(dynamic_exports(build / "libdemo_registered.so")) == REGISTRATION
+        assert set(dynamic_exports(build / "libplugin.so")) == {"plugin_entry", "plugin_entry_v2"}
     first, second = (b / "visgen" for b in builds)
     files = _generated(first)
     assert files, "no generated files under visgen/"
