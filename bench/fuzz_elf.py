@@ -21,7 +21,6 @@ import shutil
 import sys
 import tempfile
 import time
-import traceback
 from collections import Counter
 from pathlib import Path
 
@@ -29,20 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from fuzz.harness import check_elf_bytes  # noqa: E402
+from fuzz.harness import check_elf_bytes, crash_signature  # noqa: E402
 from fuzz.strategies import elf_inputs  # noqa: E402
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fuzz" / "corpus" / "elf"
-
-
-def _signature(exc: BaseException) -> str:
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = next(
-        (f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames) if "visgen" in f.filename),
-        "?",
-    )
-    return f"{type(exc).__name__}@{where}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             counts[check_elf_bytes(data, work)] += 1
         except Exception as exc:  # noqa: BLE001 - every other exception is a finding
             counts["crash"] += 1
-            sig = _signature(exc)
+            sig = crash_signature(exc)
             if sig not in crashes:
                 saved = None
                 if not args.no_save:

@@ -22,7 +22,6 @@ import shutil
 import sys
 import tempfile
 import time
-import traceback
 from collections import Counter
 from pathlib import Path
 
@@ -33,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from fuzz.harness import (  # noqa: E402
     available_linkers,
     check_manifest_bytes,
+    crash_signature,
     link_sample,
 )
 from fuzz.strategies import manifest_texts, to_toml, valid_manifests  # noqa: E402
@@ -49,15 +49,6 @@ def _save(kind: str, data: bytes, label: str, suffix: str) -> Path:
     return path
 
 
-def _signature(exc: BaseException) -> str:
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = next(
-        (f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames) if "visgen" in f.filename),
-        "?",
-    )
-    return f"{type(exc).__name__}@{where}"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=10_000)
@@ -71,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="visgen-fuzz-"))
 
     def record(kind: str, data: bytes, exc: BaseException, suffix: str) -> None:
-        sig = _signature(exc)
+        sig = crash_signature(exc)
         counts["crash"] += 1
         if sig not in crashes:
             saved = None if args.no_save else _save(kind, data, sig.replace("@", "-"), suffix)

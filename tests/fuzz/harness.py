@@ -22,6 +22,8 @@ import fnmatch
 import io
 import shutil
 import subprocess
+import traceback
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from visgen.cli import main
@@ -29,8 +31,6 @@ from visgen.errors import BinaryError, GenerationError, ManifestError
 from visgen.manifest import read_manifest
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from visgen.model import Library, Platform
     from visgen.resolve import Resolution
 
@@ -40,6 +40,7 @@ __all__ = [
     "available_linkers",
     "check_elf_bytes",
     "check_manifest_bytes",
+    "crash_signature",
     "link_sample",
 ]
 
@@ -280,3 +281,13 @@ def check_elf_bytes(data: bytes, workdir: Path) -> str:
                 raise PropertyError(msg) from exc
             results.append("rejected")
     return "ok" if all(r == "ok" for r in results) else "rejected"
+
+
+def crash_signature(exc: BaseException) -> str:
+    """``ExcType@file.py:line`` of the innermost visgen frame: one name per distinct crash."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = next(
+        (f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames) if "visgen" in f.filename),
+        "?",
+    )
+    return f"{type(exc).__name__}@{where}"
