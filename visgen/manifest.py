@@ -992,53 +992,47 @@ def _exact_entries(group: ExportGroup) -> list[ExportEntry]:
 
 
 def _check_duplicates(groups: list[ExportGroup], col: _Collector) -> None:
+    """A name or pattern declared twice (on overlapping platforms), then shadowing."""
     exact_of = [_exact_entries(g) for g in groups]
+    seen_pattern = _distinct_patterns(groups, exact_of, col)
+    has_glob = any(e.kind != "cxx" for _, e in seen_pattern)
     texts = [e.text for exact in exact_of for e in exact]
-    if len(set(texts)) == len(texts):
-        # No name is listed twice, so only patterns can give duplicate findings: take
-        # the exact names in bulk and walk the (few) patterns as below.
-        _check_duplicates_of(groups, exact_of, col)
-        return
-    seen_exact: dict[str, tuple[ExportGroup, ExportEntry]] = {}
-    seen_pattern: list[tuple[ExportGroup, ExportEntry]] = []
-    for g in groups:
-        for e in g.entries:
-            if not e.is_pattern:
-                prior = seen_exact.get(e.text)
-                if prior and prior[0].platforms & g.platforms:
-                    col.find_at(
-                        "duplicate-symbol",
-                        e.location,
-                        f"{e.text!r} is declared twice (first at line {prior[1].location.line})",
-                    )
-                    continue
-                seen_exact[e.text] = (g, e)
-            else:
-                dup = next(
-                    (
-                        p
-                        for p in seen_pattern
-                        if p[1].text == e.text
-                        and p[1].kind == e.kind
-                        and p[0].platforms & g.platforms
-                    ),
-                    None,
-                )
-                if dup:
-                    col.find_at(
-                        "duplicate-symbol",
-                        e.location,
-                        f"pattern {e.text!r} is declared twice (first at line {dup[1].location.line})",
-                    )
-                    continue
-                seen_pattern.append((g, e))
-    _check_shadowing(seen_exact, seen_pattern, col)
+    if len(set(texts)) != len(texts):
+        seen_exact = _distinct_names(groups, exact_of, col)
+    elif has_glob:
+        # no name is listed twice (the common case): take them in bulk
+        seen_exact = {
+            e.text: (g, e) for g, exact in zip(groups, exact_of, strict=True) for e in exact
+        }
+    else:
+        return  # nothing repeated, nothing to shadow: no name table (45k names at times)
+    if has_glob:
+        _check_shadowing(seen_exact, seen_pattern, col)
 
 
-def _check_duplicates_of(
+def _distinct_names(
     groups: list[ExportGroup], exact_of: list[list[ExportEntry]], col: _Collector
-) -> None:
-    """:func:`_check_duplicates` when no exact name is listed twice."""
+) -> dict[str, tuple[ExportGroup, ExportEntry]]:
+    """Exact name -> its group and entry; a name declared twice is reported, not kept."""
+    seen: dict[str, tuple[ExportGroup, ExportEntry]] = {}
+    for g, exact in zip(groups, exact_of, strict=True):
+        for e in exact:
+            prior = seen.get(e.text)
+            if prior and prior[0].platforms & g.platforms:
+                col.find_at(
+                    "duplicate-symbol",
+                    e.location,
+                    f"{e.text!r} is declared twice (first at line {prior[1].location.line})",
+                )
+                continue
+            seen[e.text] = (g, e)
+    return seen
+
+
+def _distinct_patterns(
+    groups: list[ExportGroup], exact_of: list[list[ExportEntry]], col: _Collector
+) -> list[tuple[ExportGroup, ExportEntry]]:
+    """The patterns in manifest order; one declared twice is reported, not kept."""
     seen_pattern: list[tuple[ExportGroup, ExportEntry]] = []
     # the patterns seen so far by (text, kind), in order: the candidates for a duplicate
     same_text: dict[tuple[str, str], list[tuple[ExportGroup, ExportEntry]]] = {}
@@ -1061,11 +1055,7 @@ def _check_duplicates_of(
                 continue
             seen_pattern.append((g, e))
             same_text.setdefault((e.text, e.kind), []).append((g, e))
-    if any(e.kind != "cxx" for _, e in seen_pattern):
-        seen_exact = {
-            e.text: (g, e) for g, exact in zip(groups, exact_of, strict=True) for e in exact
-        }
-        _check_shadowing(seen_exact, seen_pattern, col)
+    return seen_pattern
 
 
 def _check_shadowing(
