@@ -326,10 +326,14 @@ def _same(a: Manifest, b: Manifest) -> bool:
     ):
         return False
     for la, lb in zip(a.libraries, b.libraries, strict=True):
-        if _library_fields(la) != _library_fields(lb) or len(la.exports) != len(lb.exports):
+        if _fields_besides(la, "exports") != _fields_besides(lb, "exports") or len(
+            la.exports
+        ) != len(lb.exports):
             return False
         for ga, gb in zip(la.exports, lb.exports, strict=True):
-            if _group_fields(ga) != _group_fields(gb) or len(ga.entries) != len(gb.entries):
+            if _fields_besides(ga, "entries") != _fields_besides(gb, "entries") or len(
+                ga.entries
+            ) != len(gb.entries):
                 return False
             for ea, eb in zip(ga.entries, gb.entries, strict=True):
                 if (ea.text, ea.kind, ea.location) != (eb.text, eb.kind, eb.location):
@@ -337,33 +341,11 @@ def _same(a: Manifest, b: Manifest) -> bool:
     return True
 
 
-def _library_fields(lib: Library) -> tuple[Any, ...]:
-    return (
-        lib.name,
-        lib.macro_prefix,
-        lib.header,
-        lib.variants,
-        lib.visibility,
-        lib.inlines_hidden,
-        lib.registration,
-        lib.check,
-        lib.location,
-    )
-
-
-def _group_fields(group: ExportGroup) -> tuple[Any, ...]:
-    return (
-        group.index,
-        group.node,
-        group.inherits,
-        group.symbols,
-        group.globs,
-        group.cxx,
-        group.data,
-        group.optional,
-        group.platforms,
-        group.location,
-    )
+def _fields_besides(obj: Library | ExportGroup, nested: str) -> tuple[Any, ...]:
+    """Every field of a model object (its location too) but the ``nested`` sequence, which
+    :func:`_same` walks itself; taken from the class's own field list, so a field added
+    to the model is compared here without a second list to keep in step."""
+    return tuple(getattr(obj, name) for name in obj._fields if name != nested)
 
 
 def _decode(payload: tuple[Any, ...], file: str) -> Manifest:
