@@ -408,20 +408,35 @@ class PatternIndex:
 
     def _cxx_candidates(self, names: Sequence[str], mangled: list[int]) -> list[int]:
         """The positions (among ``mangled``, positions of mangled names) of the names
-        that may match a C++ entry: those holding every fragment of some entry
-        (:func:`mangled_fragments`)."""
+        that may match a C++ entry (:meth:`_cxx_candidate_names`)."""
         if any(not frags for frags in self._cxx_frags):
             return mangled
-        wanted: set[int] = set()
-        at = names.__getitem__
+        wanted = set(self._cxx_candidate_names(list(map(names.__getitem__, mangled))))
+        return [k for k in mangled if names[k] in wanted]
+
+    def _cxx_candidate_names(self, mangled: Sequence[str]) -> list[str]:
+        """The mangled names that may match a C++ entry: those holding every fragment
+        of some entry (:func:`mangled_fragments`), each once.
+
+        One search of the joined names per entry, for its innermost fragment (``2cl``
+        is rarer than ``4llvm`` in ``llvm::cl::*``), then a look at each name found."""
+        if any(not frags for frags in self._cxx_frags):
+            return list(mangled)
+        blob = "\0" + "\0".join(mangled) + "\0"
+        if blob.count("\0") != len(mangled) + 1:  # pragma: no cover - no ELF name has one
+            return [n for n in mangled if any(all(f in n for f in fs) for fs in self._cxx_frags)]
+        found: dict[str, None] = {}
         for frags in dict.fromkeys(self._cxx_frags):
-            pool = mangled
-            # inner names first: ``2cl`` is rarer than ``4llvm`` in ``llvm::cl::*``
-            for frag in reversed(frags):
-                held = map(operator.contains, map(at, pool), itertools.repeat(frag))
-                pool = list(itertools.compress(pool, held))
-            wanted.update(pool)
-        return sorted(wanted)
+            key, others = frags[-1], frags[:-1]
+            at = blob.find(key)
+            while at >= 0:
+                start = blob.rfind("\0", 0, at) + 1
+                end = blob.find("\0", at)
+                name = blob[start:end]
+                if not others or all(f in name for f in others):
+                    found[name] = None
+                at = blob.find(key, end)
+        return list(found)
 
     def match_list(
         self, names: Sequence[str], demangled: Mapping[str, str] | None = None
@@ -505,6 +520,74 @@ class PatternIndex:
             k = ks[j]
             if cand[0] < best[k][0]:
                 best[k] = cand
+
+    def claims(self, names: Sequence[str]) -> tuple[set[ExportEntry], list[str]]:
+        """The entries that claim at least one of ``names``, and the names no entry
+        claims (in the order given), for sorted ``names`` without duplicates: what a
+        check needs, without the entry of every name that :meth:`match_list` gives.
+
+        Sorted, the names that share their deepest prefix glob form runs between the
+        keys of the prefix table, so one binary search per key (not per name) finds
+        them. Only the names that another glob or a C++ entry matches (usually few) are
+        matched one by one; every other name of a run belongs to the run's entry.
+        ``hits`` is not updated.
+        """
+        claimed: set[ExportEntry] = set()
+        if self._exact:
+            exact = list(map(self._exact.get, names))
+            claimed.update(filter(None, exact))
+            rest: Sequence[str] = list(itertools.compress(names, map(operator.not_, exact)))
+        else:
+            rest = names
+        if not self._has_patterns or not rest:
+            return claimed, list(rest)
+        special, demangled = self._special(rest)
+        found = dict(zip(special, self.match_list(special, demangled), strict=True))
+        claimed.update(filter(None, found.values()))
+        table = self._prefix
+        if table is None:
+            return claimed, [n for n in rest if found.get(n) is None]
+        cuts = [0, *map(functools.partial(bisect.bisect_left, rest), table.keys), len(rest)]
+        # per run: how many of its names were matched one by one (run i holds the names
+        # from key i - 1 up to key i, as bisect_right numbers them)
+        taken = collections.Counter(map(functools.partial(bisect.bisect_right, table.keys), found))
+        unclaimed: list[str] = []
+        for i, (_, entry) in enumerate(table.ranked_best):
+            lo, hi = cuts[i], cuts[i + 1]
+            if hi == lo:
+                continue
+            if entry is None:
+                unclaimed += (n for n in itertools.islice(rest, lo, hi) if found.get(n) is None)
+            elif hi - lo > taken[i]:
+                claimed.add(entry)  # it claims the names of the run nothing else matches
+        return claimed, unclaimed
+
+    def _special(self, names: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+        """The names that a glob other than a prefix glob, or a C++ entry, matches (the
+        names :meth:`claims` matches one by one), and the demangled forms it computed;
+        ``names`` sorted."""
+        special: dict[str, None] = {}
+        if self._glob_rx is not None:
+            hit = map(self._glob_rx.fullmatch, names)
+            special.update(dict.fromkeys(itertools.compress(names, hit)))
+        demangled: dict[str, str] = {}
+        if self.needs_demangling:
+            # sorted, the mangled names (``_Z...``) are one block
+            lo, hi = bisect.bisect_left(names, "_Z"), bisect.bisect_left(names, "_[")
+            plain = [*itertools.islice(names, lo), *itertools.islice(names, hi, None)]
+            picks = self._cxx_candidate_names(names[lo:hi])
+            if picks:
+                demangled = demangle_many(picks)
+            keys = plain + list(demangled)
+            texts = plain + list(demangled.values())
+            hits: list[bool] = [False] * len(texts)
+            if self._cxx_exact:
+                hits = list(map(self._cxx_exact.__contains__, texts))
+            if self._cxx_rx is not None:
+                rx_hits = map(bool, map(self._cxx_rx.fullmatch, texts))
+                hits = list(map(operator.or_, rx_hits, hits))
+            special.update(dict.fromkeys(itertools.compress(keys, hits)))
+        return list(special), demangled
 
     def match_names(
         self, names: Iterable[str], demangled: dict[str, str] | None = None
