@@ -14,12 +14,18 @@ Rules:
   importing :mod:`tomllib` alone costs more than hashing the file and reading its entry,
   and the parse and lint come on top. Tiny manifests gain little, and tests that write
   many of them to temporary folders leave no entries behind.
-- *Never stale.* An entry holds a SHA-256 digest of the manifest's bytes, checked on
-  every use (hashing 8 MB takes a fraction of parsing it), and it is keyed by the
-  resolved path, the file name (``pyproject.toml`` reads its ``[tool.visgen]`` table), the
-  visgen version, the Python version (the format is :mod:`marshal`'s) and the size and
-  modification time of the modules that build the model (so an edited checkout does not
-  use entries its old code wrote).
+- *Never stale.* An entry holds a SHA-256 digest of the manifest's bytes and the
+  file's status (device, inode, size, modification and change times in ns), and it is
+  keyed by the resolved path, the file name (``pyproject.toml`` reads its
+  ``[tool.visgen]`` table), the visgen version, the Python version (the format is
+  :mod:`marshal`'s) and the size and modification time of the modules that build the
+  model (so an edited checkout does not use entries its old code wrote). The status
+  alone vouches for the content only when the entry was made from bytes read more than
+  :data:`RACY_SECONDS` after the file's last change (git's "racily clean" rule: a later
+  edit then carries a later time, whatever the file system's clock granularity); any
+  other entry is checked against the digest, and rewritten as trusted once the file is
+  old enough. Hashing 8 MB costs 10-15 ms and an import of OpenSSL, which a check of a
+  large manifest would otherwise pay on every run.
 - *Exact.* An entry is written only when the model rebuilt from it equals the model it
   was made from, locations included.
 - *Harmless.* Reading or writing problems (a read-only or full disk, a corrupted or
@@ -37,8 +43,9 @@ Example::
 
     manifest = _cache.load(path)          # None: not cached, stale, or cache off
     if manifest is None:
+        before = _cache.stamp(path)
         manifest = parse_and_validate(path)
-        _cache.store(path, manifest)
+        _cache.store(path, manifest, before)
 
 Naming conventions: an *entry* is one cache file; its *key* says which manifest path and
 which visgen it belongs to; its *digest* says which content.
@@ -48,10 +55,13 @@ from __future__ import annotations
 
 import array
 import marshal
+import mmap
 import os
 import sys
+import time
 from pathlib import Path
 
+from visgen.errors import ManifestError
 from visgen.model import (
     BuildSettings,
     CheckPolicy,
@@ -68,11 +78,11 @@ from visgen.model import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any
+    from typing import Any, BinaryIO
 
     from visgen.model import EntryKind
 
-__all__ = ["MAX_ENTRIES", "MIN_SIZE", "cache_dir", "load", "store"]
+__all__ = ["MAX_ENTRIES", "MIN_SIZE", "RACY_SECONDS", "cache_dir", "load", "stamp", "store"]
 
 
 def __dir__() -> list[str]:
@@ -85,7 +95,11 @@ MIN_SIZE = 4 * 1024
 MAX_ENTRIES = 64
 """Entries kept in the cache folder; the least recently written go first."""
 
-_FORMAT = 1
+RACY_SECONDS = 2
+"""How long after its last change a file's status alone vouches for its content: above
+any file system's timestamp granularity (FAT's is 2 s)."""
+
+_FORMAT = 2
 _MAGIC = "visgen-manifest-cache"
 _LISTS = ("symbols", "globs", "cxx", "data", "optional")
 _KINDS: tuple[EntryKind, ...] = ("symbol", "glob", "cxx", "data", "optional")
@@ -172,52 +186,96 @@ def _digest(path: Path) -> tuple[bytes, int]:
     return h.digest(), size
 
 
+def _status(path: Path) -> tuple[int, ...]:
+    st = path.stat()
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _trusted(status: tuple[int, ...], read_at_ns: int) -> bool:
+    """True when bytes read at ``read_at_ns`` of a file with ``status`` are old enough
+    for the status alone to vouch for them later (see the module docstring)."""
+    changed = max(status[3], status[4])
+    return read_at_ns - changed > RACY_SECONDS * 1_000_000_000
+
+
 def load(path: Path) -> Manifest | None:
     """The cached model of the manifest at ``path``, or None (see the module docstring)."""
     folder = cache_dir()
     if folder is None:
         return None
     try:
-        if path.stat().st_size < MIN_SIZE:
+        status = _status(path)
+        if status[2] < MIN_SIZE:
             return None
         key = _key(path)
-        raw = _entry_path(folder, key).read_bytes()
-        magic, entry_key, digest, payload = marshal.loads(raw)  # noqa: S302 (our own cache)
-        del raw
-        if magic != _MAGIC or entry_key != key or digest != _digest(path)[0]:
-            return None
-        return _decode(payload, str(path))
+        target = _entry_path(folder, key)
+        with target.open("rb") as fh:
+            header = marshal.load(fh)  # noqa: S302 (our own cache)
+            magic, entry_key, digest, entry_status, trusted, payload, lengths = header
+            if magic != _MAGIC or entry_key != key:
+                return None
+            blobs = _Blobs.of_file(fh, lengths)
+        if not (trusted and entry_status == status):
+            read_at = time.time_ns()
+            if digest != _digest(path)[0] or _status(path) != status:
+                return None
+            if _trusted(status, read_at):
+                _write(target, (_MAGIC, key, digest, status, True, payload), blobs.all())
+        return _decode(payload, str(path), blobs)
     except (OSError, EOFError, ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
 
 
-def store(path: Path, manifest: Manifest) -> None:
-    """Cache ``manifest``, read from ``path`` (nothing happens if it cannot be done)."""
+def stamp(path: Path) -> tuple[tuple[int, ...], int] | None:
+    """The file's status and the time now: taken before a manifest is parsed and given
+    to :func:`store`, which caches the model only if the file has not changed since."""
+    try:
+        return _status(path), time.time_ns()
+    except OSError:
+        return None
+
+
+def store(path: Path, manifest: Manifest, before: tuple[tuple[int, ...], int] | None) -> None:
+    """Cache ``manifest``, parsed from ``path`` after :func:`stamp` gave ``before``
+    (nothing happens if it cannot be done)."""
     folder = cache_dir()
-    if folder is None:
+    if folder is None or before is None:
         return
     try:
-        if path.stat().st_size < MIN_SIZE:
+        status, read_at = before
+        if status[2] < MIN_SIZE:
             return  # before hashing: a tiny manifest is not worth the hashing
         digest, size = _digest(path)
-        if size < MIN_SIZE:
+        if size < MIN_SIZE or _status(path) != status:
             return
-        payload = _encode(manifest)
-        if payload is None or not _same(_decode(payload, manifest.source), manifest):
+        encoded = _encode(manifest)
+        if encoded is None:
+            return
+        payload, blobs = encoded
+        if not _same(_decode(payload, manifest.source, _Blobs(blobs)), manifest):
             return
         key = _key(path)
-        data = marshal.dumps((_MAGIC, key, digest, payload))
-        folder.mkdir(parents=True, exist_ok=True)
         target = _entry_path(folder, key)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_bytes(data)
-            tmp.replace(target)
-        finally:
-            tmp.unlink(missing_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        _write(target, (_MAGIC, key, digest, status, _trusted(status, read_at), payload), blobs)
         _prune(folder)
     except (OSError, ValueError, TypeError):
         return
+
+
+def _write(target: Path, header: tuple[Any, ...], blobs: list[bytes]) -> None:
+    """Write an entry atomically (a temporary file, then a rename): the header (with the
+    blobs' lengths), then the blobs."""
+    data = marshal.dumps((*header, [len(b) for b in blobs]))
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            for blob in blobs:
+                fh.write(blob)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _prune(folder: Path) -> None:
@@ -244,17 +302,24 @@ class _NotCacheableError(Exception):
     """The model holds something the compact form does not represent."""
 
 
-def _encode(manifest: Manifest) -> tuple[Any, ...] | None:
+def _encode(manifest: Manifest) -> tuple[tuple[Any, ...], list[bytes]] | None:
+    """The compact form of ``manifest`` and its blobs (the long lists, written after it)."""
     file = manifest.source
+    blobs: list[bytes] = []
     try:
-        libraries = tuple(_encode_library(lib, file) for lib in manifest.libraries)
+        libraries = tuple(_encode_library(lib, file, blobs) for lib in manifest.libraries)
     except _NotCacheableError:
         return None
     build = (manifest.build.manifest, manifest.build.check)
-    return (manifest.schema, libraries, build)
+    return (manifest.schema, libraries, build), blobs
 
 
-def _encode_library(lib: Library, file: str) -> tuple[Any, ...]:
+def _blob(blobs: list[bytes], data: bytes) -> int:
+    blobs.append(data)
+    return len(blobs) - 1
+
+
+def _encode_library(lib: Library, file: str, blobs: list[bytes]) -> tuple[Any, ...]:
     reg = lib.registration
     check = lib.check
     return (
@@ -265,15 +330,17 @@ def _encode_library(lib: Library, file: str) -> tuple[Any, ...]:
         lib.visibility,
         lib.inlines_hidden,
         (reg.abi, reg.init, reg.destroy, reg.on_init, reg.on_destroy),
-        tuple(_encode_group(g, file) for g in lib.exports),
+        tuple(_encode_group(g, file, blobs) for g in lib.exports),
         (check.allow, check.allow_presets, check.vague),
         _loc(lib.location, file),
+        None if (exact := lib.sorted_exact_names("linux")) is None else _blob(blobs, exact),
     )
 
 
-def _encode_group(group: ExportGroup, file: str) -> tuple[Any, ...]:
-    """A group, its lists, and its entries as runs ``(list number, start, stop)`` of
-    consecutive items of one list, with one line per item and one key per list."""
+def _encode_group(group: ExportGroup, file: str, blobs: list[bytes]) -> tuple[Any, ...]:
+    """A group, its lists (as ``(length, blob number)``, see :func:`_joined`), and its
+    entries as runs ``(list number, start, stop)`` of consecutive items of one list,
+    with one line per item and one key per list."""
     lists = (group.symbols, group.globs, group.cxx, group.data, group.optional)
     runs: list[tuple[int, int, int]] = []
     seen = [0] * len(lists)
@@ -307,13 +374,70 @@ def _encode_group(group: ExportGroup, file: str) -> tuple[Any, ...]:
         group.index,
         group.node,
         group.inherits,
-        lists,
+        tuple(_joined(items, blobs) for items in lists),
         sorted(group.platforms),
         tuple(runs),
         tuple(keys),
         tuple(lines),
         _loc(group.location, file),
     )
+
+
+def _joined(items: tuple[str, ...], blobs: list[bytes]) -> tuple[int, int]:
+    """A list as its length and the number of a blob holding its items joined by NUL,
+    UTF-8 encoded: one object to write and read instead of 45,000, and one that a load
+    reads only when the list is used (:meth:`ExportGroup.deferred`)."""
+    if any("\0" in item for item in items):
+        raise _NotCacheableError
+    return (len(items), _blob(blobs, "\0".join(items).encode("utf-8", "surrogatepass")))
+
+
+def _split(count: int, data: bytes) -> tuple[str, ...]:
+    if not count:
+        return ()
+    items = tuple(data.decode("utf-8", "surrogatepass").split("\0"))
+    if len(items) != count:
+        raise ValueError
+    return items
+
+
+class _Blobs:
+    """The blobs of an entry: in memory (when storing), or in the entry file, read when
+    used through a mapping of the file (which stays valid if the file is replaced)."""
+
+    def __init__(self, data: list[bytes] | None = None) -> None:
+        self._data = data
+        self._map: mmap.mmap | None = None
+        self._spans: list[tuple[int, int]] = []
+
+    @classmethod
+    def of_file(cls, fh: BinaryIO, lengths: list[int]) -> _Blobs:
+        """The blobs that follow the header just read from ``fh``."""
+        blobs = cls()
+        at = fh.tell()
+        for n in lengths:
+            blobs._spans.append((at, n))
+            at += n
+        if at != os.fstat(fh.fileno()).st_size:
+            raise ValueError
+        if lengths:
+            blobs._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        return blobs
+
+    def get(self, index: int) -> bytes:
+        if self._data is not None:
+            return self._data[index]
+        start, n = self._spans[index]
+        assert self._map is not None  # a span exists, so the file was mapped
+        data = self._map[start : start + n]
+        if n >= mmap.PAGESIZE and hasattr(mmap, "MADV_DONTNEED"):
+            # the copy is what is used: give the mapped pages back (they count as resident)
+            first = start - start % mmap.PAGESIZE
+            self._map.madvise(mmap.MADV_DONTNEED, first, start + n - first)
+        return data
+
+    def all(self) -> list[bytes]:
+        return [self.get(i) for i in range(len(self._data or self._spans))]
 
 
 def _same(a: Manifest, b: Manifest) -> bool:
@@ -348,19 +472,19 @@ def _fields_besides(obj: Library | ExportGroup, nested: str) -> tuple[Any, ...]:
     return tuple(getattr(obj, name) for name in obj._fields if name != nested)
 
 
-def _decode(payload: tuple[Any, ...], file: str) -> Manifest:
+def _decode(payload: tuple[Any, ...], file: str, blobs: _Blobs) -> Manifest:
     schema, libraries, build = payload
     return Manifest(
         file,
         schema,
-        tuple(_decode_library(lib, file) for lib in libraries),
+        tuple(_decode_library(lib, file, blobs) for lib in libraries),
         BuildSettings(*build),
     )
 
 
-def _decode_library(raw: tuple[Any, ...], file: str) -> Library:
-    name, prefix, header, variants, visibility, inlines, reg, groups, check, loc = raw
-    return Library(
+def _decode_library(raw: tuple[Any, ...], file: str, blobs: _Blobs) -> Library:
+    name, prefix, header, variants, visibility, inlines, reg, groups, check, loc, exact = raw
+    lib = Library(
         name=name,
         macro_prefix=prefix,
         header=header,
@@ -368,10 +492,13 @@ def _decode_library(raw: tuple[Any, ...], file: str) -> Library:
         visibility=visibility,
         inlines_hidden=inlines,
         registration=Registration(*reg),
-        exports=tuple(_decode_group(g, file) for g in groups),
+        exports=tuple(_decode_group(g, file, blobs) for g in groups),
         check=CheckPolicy(*check),
         location=Location(file, *loc),
     )
+    blob = None if exact is None else blobs.get(exact)
+    lib._remember_sorted_exact_names("linux", blob)  # noqa: SLF001 (the model's own hook)
+    return lib
 
 
 def _resolver(file: str, key: str, lines: bytes) -> Callable[[int], Location]:
@@ -385,30 +512,41 @@ def _resolver(file: str, key: str, lines: bytes) -> Callable[[int], Location]:
     return resolve
 
 
-def _decode_group(raw: tuple[Any, ...], file: str) -> ExportGroup:
+def _decode_group(raw: tuple[Any, ...], file: str, blobs: _Blobs) -> ExportGroup:
+    """A group whose ``symbols``, ``data`` and ``entries`` are built on first use
+    (:meth:`ExportGroup.deferred`) from blobs read then; the rest is checked here."""
     index, node, inherits, lists, platforms, runs, keys, lines, loc = raw
-    lists = tuple(tuple(items) for items in lists)
-    resolvers = [
-        _resolver(file, key, data) if key is not None else None
-        for key, data in zip(keys, lines, strict=True)
-    ]
-    entries: list[ExportEntry] = []
-    for which, start, stop in runs:
-        resolve = resolvers[which]
-        if resolve is None:
+    if len(lists) != len(_KINDS) or len(keys) != len(_KINDS) or len(lines) != len(_KINDS):
+        raise ValueError
+    for (count, _), key, data in zip(lists, keys, lines, strict=True):
+        if count and (key is None or len(data) != 4 * count):
             raise ValueError
-        entries += ExportEntry.many(lists[which][start:stop], _KINDS[which], resolve, start)
-    symbols, globs, cxx, data, optional = lists
-    return ExportGroup(
+    for which, start, stop in runs:
+        if not 0 <= start < stop <= lists[which][0]:
+            raise ValueError
+    globs, cxx, optional = (_split(n, blobs.get(i)) for n, i in (lists[1], lists[2], lists[4]))
+
+    def load() -> tuple[tuple[str, ...], tuple[str, ...], tuple[ExportEntry, ...]]:
+        try:
+            symbols, data = (_split(n, blobs.get(i)) for n, i in (lists[0], lists[3]))
+        except (ValueError, IndexError) as exc:  # a damaged entry file (a disk error)
+            msg = f"{file}: visgen's cache entry for it is damaged; delete {cache_dir()}"
+            raise ManifestError(msg) from exc
+        items = (symbols, globs, cxx, data, optional)
+        entries: list[ExportEntry] = []
+        for which, start, stop in runs:
+            resolve = _resolver(file, keys[which], lines[which])
+            entries += ExportEntry.many(items[which][start:stop], _KINDS[which], resolve, start)
+        return symbols, data, tuple(entries)
+
+    return ExportGroup.deferred(
+        load,
         index=index,
         node=node,
         inherits=inherits,
-        symbols=symbols,
         globs=globs,
         cxx=cxx,
-        data=data,
         optional=optional,
         platforms=frozenset(platforms),
-        entries=tuple(entries),
         location=Location(file, *loc),
     )

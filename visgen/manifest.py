@@ -561,13 +561,14 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
     cached = _cache.load(source)
     if cached is not None:
         return cached
+    before = _cache.stamp(source)
     manifest, findings = read_manifest(source)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         problems = tuple(_problem_line(f) for f in errors)
         msg = f"{source}: has {len(errors)} problem(s); run `visgen lint {source}` for details:"
         raise ManifestError(msg, problems)
-    _cache.store(source, manifest)
+    _cache.store(source, manifest, before)
     return manifest
 
 

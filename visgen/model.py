@@ -313,12 +313,19 @@ class ExportGroup(_Frozen):
 
     ``entries`` holds every string of the lists, in manifest order, each with its kind
     and place. ``location`` takes no part in ``==`` and ``hash``.
+
+    The manifest cache makes groups with :meth:`deferred`: ``symbols``, ``data`` and
+    ``entries`` (45,000 strings and entries for an extracted libLLVM manifest) are then
+    built on first use, which a clean check of such a manifest never makes (it compares
+    :meth:`Library.sorted_exact_names` instead).
     """
 
     __slots__ = (
+        "_data",
+        "_entries",
+        "_load",
+        "_symbols",
         "cxx",
-        "data",
-        "entries",
         "globs",
         "index",
         "inherits",
@@ -326,7 +333,6 @@ class ExportGroup(_Frozen):
         "node",
         "optional",
         "platforms",
-        "symbols",
     )
     _fields = (
         "index",
@@ -346,14 +352,15 @@ class ExportGroup(_Frozen):
     index: int
     node: str | None
     inherits: str | None
-    symbols: tuple[str, ...]
     globs: tuple[str, ...]
     cxx: tuple[str, ...]
-    data: tuple[str, ...]
     optional: tuple[str, ...]
     platforms: frozenset[Platform]
-    entries: tuple[ExportEntry, ...]
     location: Location
+    _symbols: tuple[str, ...]
+    _data: tuple[str, ...]
+    _entries: tuple[ExportEntry, ...]
+    _load: Callable[[], tuple[tuple[str, ...], tuple[str, ...], tuple[ExportEntry, ...]]] | None
 
     def __init__(  # noqa: PLR0917 (the fields of a manifest table, as in a dataclass)
         self,
@@ -373,18 +380,74 @@ class ExportGroup(_Frozen):
             index=index,
             node=node,
             inherits=inherits,
-            symbols=symbols,
+            _symbols=symbols,
             globs=globs,
             cxx=cxx,
-            data=data,
+            _data=data,
             optional=optional,
             platforms=platforms,
-            entries=entries,
+            _entries=entries,
             location=location,
+            _load=None,
+        )
+
+    @classmethod
+    def deferred(
+        cls,
+        load: Callable[[], tuple[tuple[str, ...], tuple[str, ...], tuple[ExportEntry, ...]]],
+        *,
+        index: int,
+        node: str | None,
+        inherits: str | None,
+        globs: tuple[str, ...],
+        cxx: tuple[str, ...],
+        optional: tuple[str, ...],
+        platforms: frozenset[Platform],
+        location: Location,
+    ) -> Self:
+        """A group whose ``symbols``, ``data`` and ``entries`` come from ``load()``,
+        called once, on first use."""
+        group = cls(index, node, inherits, (), globs, cxx, (), optional, platforms, (), location)
+        object.__setattr__(group, "_load", load)
+        return group
+
+    def _loaded(self) -> None:
+        load = self._load
+        if load is not None:
+            symbols, data, entries = load()
+            self._set(_symbols=symbols, _data=data, _entries=entries, _load=None)
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        self._loaded()
+        return self._symbols
+
+    @property
+    def data(self) -> tuple[str, ...]:
+        self._loaded()
+        return self._data
+
+    @property
+    def entries(self) -> tuple[ExportEntry, ...]:
+        self._loaded()
+        return self._entries
+
+    @property
+    def is_exact(self) -> bool:
+        """True when the group holds exact linkage names only (``symbols`` and ``data``
+        without a wildcard; no glob, C++ entry or optional name)."""
+        if self.globs or self.cxx or self.optional:
+            return False
+        return not any(map(_has_pattern_char, self.symbols)) and not any(
+            map(_has_pattern_char, self.data)
         )
 
     def applies_to(self, platform: Platform) -> bool:
         return platform in self.platforms
+
+
+def _has_pattern_char(name: str) -> bool:
+    return "*" in name or "?" in name or "[" in name or "\0" in name
 
 
 class Registration(_Frozen):
@@ -448,6 +511,7 @@ class Library(_Frozen):
     part in ``==`` and ``hash``)."""
 
     __slots__ = (
+        "_derived",
         "check",
         "exports",
         "header",
@@ -483,6 +547,7 @@ class Library(_Frozen):
     exports: tuple[ExportGroup, ...]
     check: CheckPolicy
     location: Location
+    _derived: dict[tuple[str, str], bytes | None]
 
     def __init__(  # noqa: PLR0917 (the fields of a manifest table, as in a dataclass)
         self,
@@ -508,6 +573,7 @@ class Library(_Frozen):
             exports=exports,
             check=check,
             location=location,
+            _derived={},
         )
 
     def groups_for(self, platform: Platform) -> tuple[ExportGroup, ...]:
@@ -520,6 +586,30 @@ class Library(_Frozen):
         if len(groups) == 1:
             return groups[0].entries
         return tuple(itertools.chain.from_iterable(g.entries for g in groups))
+
+    def sorted_exact_names(self, platform: Platform) -> bytes | None:
+        """The exact linkage names of the groups that apply on ``platform``, each once,
+        sorted, joined by NUL characters and UTF-8 encoded, when those groups hold
+        nothing else (:attr:`ExportGroup.is_exact`); None otherwise.
+
+        A check of an extracted manifest (one exact name per export) compares this one
+        string with the binary's names, joined the same way. The manifest cache stores
+        it (:meth:`_remember_sorted_exact_names`), so that such a check never builds the
+        manifest's 45,000 names and entries.
+        """
+        key = ("sorted-exact", platform)
+        if key not in self._derived:
+            groups = self.groups_for(platform)
+            blob = None
+            if all(g.is_exact for g in groups):
+                names = itertools.chain.from_iterable(g.symbols + g.data for g in groups)
+                blob = "\0".join(sorted(set(names))).encode("utf-8", "surrogatepass")
+            self._derived[key] = blob
+        return self._derived[key]
+
+    def _remember_sorted_exact_names(self, platform: Platform, blob: bytes | None) -> None:
+        """Store what :meth:`sorted_exact_names` returns (the manifest cache's path)."""
+        self._derived[("sorted-exact", platform)] = blob
 
     @property
     def nodes(self) -> tuple[str, ...]:
