@@ -24,7 +24,14 @@ from itertools import repeat
 from pathlib import Path
 
 from visgen.demangle import demangle_many, is_mangled
-from visgen.elf import SHN_ABS, is_archive, read_archive, read_exports, read_symbols
+from visgen.elf import (
+    SHN_ABS,
+    is_archive,
+    read_archive,
+    read_export_set,
+    read_exports,
+    read_symbols,
+)
 from visgen.findings import Finding
 from visgen.match import PatternIndex
 from visgen.model import ExportEntry, Library, Location
@@ -210,19 +217,18 @@ def check_binary(
         raise ValueError(msg)
     if variant == "static":
         return _check_static(binary, library)
-    exported = _Exported(read_exports(binary))
     checker = _Checker(binary, library)
     reg = library.registration
     if variant == "registered":
-        _check_registered(checker, exported, library)
+        _check_registered(checker, _Exported(read_exports(binary)), library)
         return checker.findings
-    entries = library.entries_for("linux")
     ungrouped: tuple[ExportEntry, ...] = ()
     if variant == "shared-registered":
         loc = library.location
         ungrouped = (ExportEntry(reg.init, "symbol", loc), ExportEntry(reg.destroy, "symbol", loc))
-        entries += ungrouped
-    _check_shared(checker, exported, library, entries, ungrouped)
+    if not _check_shared_as_set(checker, library, ungrouped):
+        entries = library.entries_for("linux") + ungrouped
+        _check_shared(checker, _Exported(read_exports(binary)), library, entries, ungrouped)
     return checker.findings
 
 
@@ -246,6 +252,99 @@ def _check_registered(checker: _Checker, exported: _Exported, library: Library) 
                 f"which may export only {reg.init} and {reg.destroy}",
                 symbol=name,
             )
+
+
+def _check_shared_as_set(
+    checker: _Checker, library: Library, ungrouped: tuple[ExportEntry, ...]
+) -> bool:
+    """:func:`_check_shared` on the exported names as a set (:func:`read_export_set`),
+    about twice as fast on a large library; False (nothing checked) where the set
+    cannot tell: a version check that needs each symbol's own entry (several nodes, or
+    symbols under several versions or under another node than the manifest's one), or
+    a file the set reader does not take. The findings are the same as
+    :func:`_check_shared`'s, in the same order (``tests/check/test_set_path.py``)."""
+    nodes = {group.node for group in library.exports}
+    if len(nodes) > 1:
+        return False
+    vague_mode = library.check.vague
+    table = read_export_set(checker.binary, weak=vague_mode != "off")
+    if table is None or len(table.versions) > 1:
+        return False
+    (node,) = nodes
+    if node is not None and table.versions:
+        ((version, hidden),) = table.versions
+        if version != node and not hidden:
+            return False  # every declared name has the wrong version: say so row by row
+    noise = toolchain_names(table.machine)
+    names = sorted(set(table.names).difference(noise))
+    del table.names[:]  # the sorted copy is all that is needed: free the strings' list
+    # an extracted manifest (exact names only): one comparison of two strings when clean
+    exact = None if ungrouped else library.sorted_exact_names("linux")
+    if exact is not None and (not names or names[0]) and _joined_equals(names, exact):
+        unclaimed: list[str] = []  # every name declared, every declared name exported
+        unmatched: list[ExportEntry] = []
+    else:
+        # the entries are built only here: a clean check of an extracted manifest never
+        # needs its 45,000 (see ExportGroup.deferred)
+        index = PatternIndex(library.entries_for("linux") + ungrouped)
+        claimed, unclaimed = index.claims(names)
+        unmatched = list(
+            itertools.compress(
+                index.entries, map(operator.not_, map(claimed.__contains__, index.entries))
+            )
+        )
+    allow = _allow_index(library)
+    allowed = allow.match_names(unclaimed) if allow is not None and unclaimed else {}
+    vague: dict[str, str] = {}  # name -> binding, in name order
+    if table.weak:
+        rows = sorted(row for row in table.weak if row[0] not in noise)
+        vague = {name: b for name, b, t in rows if is_vague_linkage(name, b, t)}
+    for name in unclaimed:
+        if name in allowed or name in vague:
+            continue  # a vague one is reported once, as vague-export, below
+        _unexpected(checker, name)
+    for name, binding in vague.items():
+        if name not in allowed:
+            _vague(checker, name, binding, vague_mode)
+    _report_unmatched(checker, checker.binary, unmatched, library)
+    return True
+
+
+def _joined_equals(names: list[str], joined: bytes) -> bool:
+    """``"\\0".join(names).encode() == joined``, a slice of names at a time (no second
+    copy of every name)."""
+    at = 0
+    step = 4096
+    for start in range(0, len(names), step):
+        chunk = "\0".join(names[start : start + step]).encode("utf-8", "surrogatepass")
+        if start:
+            chunk = b"\0" + chunk
+        if not joined.startswith(chunk, at):
+            return False
+        at += len(chunk)
+    return at == len(joined)
+
+
+def _unexpected(checker: _Checker, name: str) -> None:
+    checker.add(
+        "unexpected-export",
+        f"{checker.pretty(name)} is exported but not declared in the manifest",
+        symbol=name,
+        hint="declare it, make it hidden, or list it under [library.X.check] allow",
+    )
+
+
+def _vague(checker: _Checker, name: str, binding: str, mode: str) -> None:
+    kind = "unique" if binding == "STB_GNU_UNIQUE" else "weak"
+    checker.add(
+        "vague-export",
+        f"{checker.pretty(name)} is an exported {kind} C++ vague-linkage "
+        "symbol; each DSO loaded RTLD_LOCAL gets its own copy",
+        symbol=name,
+        severity="warning" if mode == "warn" else "error",
+        hint="hide it (export a C API or an explicit instantiation instead), "
+        "or set vague = 'warn' or 'off'",
+    )
 
 
 def _check_shared(
@@ -285,30 +384,18 @@ def _check_shared(
         for k in maybe_vague
         if is_vague_linkage(names[k], exported.bindings[k], exported.types[k])
     }
-    for k in unexpected:
-        name = names[k]
-        if name in allowed or k in vague:
+    # in name order, each name once (a name exported under two versions is one finding)
+    vague_names = {
+        names[k]: exported.bindings[k]
+        for k in sorted(vague, key=lambda k: (names[k], exported.bindings[k]))
+    }
+    for name in sorted({names[k] for k in unexpected}):
+        if name in allowed or name in vague_names:
             continue  # a vague one is reported once, as vague-export, below
-        checker.add(
-            "unexpected-export",
-            f"{checker.pretty(name)} is exported but not declared in the manifest",
-            symbol=name,
-            hint="declare it, make it hidden, or list it under [library.X.check] allow",
-        )
-    for k in sorted(vague):
-        name = names[k]
-        if name in allowed:
-            continue
-        kind = "unique" if exported.bindings[k] == "STB_GNU_UNIQUE" else "weak"
-        checker.add(
-            "vague-export",
-            f"{checker.pretty(name)} is an exported {kind} C++ vague-linkage "
-            "symbol; each DSO loaded RTLD_LOCAL gets its own copy",
-            symbol=name,
-            severity="warning" if vague_mode == "warn" else "error",
-            hint="hide it (export a C API or an explicit instantiation instead), "
-            "or set vague = 'warn' or 'off'",
-        )
+        _unexpected(checker, name)
+    for name, binding in sorted(vague_names.items()):
+        if name not in allowed:
+            _vague(checker, name, binding, vague_mode)
     _check_versions(checker, exported, library, found, frozenset(ungrouped))
     _report_unmatched(checker, checker.binary, unmatched, library)
 
