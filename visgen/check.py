@@ -18,6 +18,7 @@ is a toolchain-injected name (:mod:`visgen.presets`).
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import operator
 from itertools import repeat
@@ -276,8 +277,7 @@ def _check_shared_as_set(
         if version != node and not hidden:
             return False  # every declared name has the wrong version: say so row by row
     noise = toolchain_names(table.machine)
-    names = sorted(set(table.names).difference(noise))
-    del table.names[:]  # the sorted copy is all that is needed: free the strings' list
+    names = _sorted_unique(table.names, noise)
     # an extracted manifest (exact names only): one comparison of two strings when clean
     exact = None if ungrouped else library.sorted_exact_names("linux")
     if exact is not None and (not names or names[0]) and _joined_equals(names, exact):
@@ -308,6 +308,19 @@ def _check_shared_as_set(
             _vague(checker, name, binding, vague_mode)
     _report_unmatched(checker, checker.binary, unmatched, library)
     return True
+
+
+def _sorted_unique(names: list[str], leave_out: frozenset[str]) -> list[str]:
+    """``sorted(set(names) - leave_out)``, sorting ``names`` in place: no set of 45,000
+    names, and the few names to leave out found by binary search."""
+    names.sort()
+    if any(map(operator.eq, names, itertools.islice(names, 1, None))):
+        names[:] = dict.fromkeys(names)  # a string table that holds a name twice
+    for name in leave_out:
+        at = bisect.bisect_left(names, name)
+        if at < len(names) and names[at] == name:
+            del names[at]
+    return names
 
 
 def _joined_equals(names: list[str], joined: bytes) -> bool:
