@@ -31,6 +31,7 @@ Naming conventions follow pyelftools and the ELF specification: ``STB_*`` bindin
 from __future__ import annotations
 
 import array
+import collections
 import contextlib
 import itertools
 import mmap
@@ -745,26 +746,31 @@ class _Reader:
         self.version_needs()
         version_of = self._version_namer(defs)
         raw = self._raw_versions(count)
-        versym = (
-            list(itertools.compress(itertools.chain(raw[1:count], (0,) * (count - len(raw))), mask))
-            if raw is not None
-            else None
-        )
-        # version-node markers: SHN_ABS rows named after the version they carry (few)
-        markers: list[int] = []
-        if versym is not None and SHN_ABS in shndx:
-            at = -1
-            with contextlib.suppress(ValueError):
-                while True:
-                    at = shndx.index(SHN_ABS, at + 1)
-                    if _cstring(text, st_name[at], what) == version_of(versym[at])[0]:
-                        markers.append(at)
-        for k in reversed(markers):
-            del st_name[k], versym[k]  # type: ignore[index]
-            info_kept = info_kept[:k] + info_kept[k + 1 :]
-        versions = frozenset(map(version_of, set(versym))) if versym is not None else frozenset()
-        if versym is None and st_name:
-            versions = frozenset(((None, False),))
+        versions: frozenset[tuple[str | None, bool]] = frozenset()
+        if raw is None:
+            versions = frozenset(((None, False),)) if st_name else frozenset()
+        else:
+            pad = itertools.repeat(0, count - len(raw))
+            # the distinct entries, counted (a marker's own version may have no symbol)
+            tally = collections.Counter(
+                itertools.compress(itertools.chain(raw[1:count], pad), mask)
+            )
+            # version-node markers: SHN_ABS rows named after the version they carry (few)
+            markers: list[int] = []
+            if SHN_ABS in shndx:
+                row_of = list(itertools.compress(range(1, count), mask))
+                at = -1
+                with contextlib.suppress(ValueError):
+                    while True:
+                        at = shndx.index(SHN_ABS, at + 1)
+                        r = raw[row_of[at]] if row_of[at] < len(raw) else 0
+                        if _cstring(text, st_name[at], what) == version_of(r)[0]:
+                            markers.append(at)
+                            tally[r] -= 1
+            for k in reversed(markers):
+                del st_name[k]
+                info_kept = info_kept[:k] + info_kept[k + 1 :]
+            versions = frozenset(version_of(r) for r, n in tally.items() if n > 0)
         weak_rows: list[tuple[str, str, str]] | None = None
         if weak:
             picked = list(
