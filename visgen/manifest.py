@@ -18,8 +18,6 @@ import itertools
 import re
 from pathlib import Path
 
-from visgen._toml_lines import KeyPath, LineIndex
-from visgen._toml_lines import parse as parse_toml
 from visgen.errors import ManifestError, NoManifestTableError
 from visgen.findings import Finding
 from visgen.model import (
@@ -42,6 +40,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
     from typing import Any, TypeGuard, cast
 
+    from visgen._toml_lines import KeyPath, LineIndex
     from visgen.findings import Severity
     from visgen.model import EntryKind, Platform, Variant
 else:
@@ -496,6 +495,9 @@ def _read_document(path: Path) -> tuple[dict[str, Any], LineIndex, KeyPath]:
         msg = f"{path}: cannot be read ({exc.strerror})"
         raise ManifestError(msg) from None
     import tomllib
+
+    # imported here: a manifest that comes from the cache is never parsed
+    from visgen._toml_lines import parse as parse_toml
 
     try:
         doc, lines = parse_toml(text)
