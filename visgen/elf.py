@@ -1015,19 +1015,28 @@ def read_symbols(path: str | Path, *, symtab: bool = True) -> ElfImage:
 
     ``symtab=False`` skips ``.symtab`` (the common, fast case of ``check``).
     """
+    with _reading(path) as reader:
+        if not reader.sections:
+            return _read_without_sections(path)
+        return reader.image(str(path), want_symtab=symtab)
+
+
+@contextlib.contextmanager
+def _reading(path: str | Path) -> Iterator[_Reader]:
+    """A reader of the file, mapped for the block; malformed input (in the block too)
+    becomes one :class:`~visgen.errors.BinaryError` naming the file."""
     buf, size = _open(path)
     try:
         if size < 16:
             raise _MalformedError("not an ELF file (too short)" if size else "empty file")
-        reader = _Reader(buf, 0, size)
-        if not reader.sections:
-            return _read_without_sections(path)
-        return reader.image(str(path), want_symtab=symtab)
+        yield _Reader(buf, 0, size)
     except _ERRORS as exc:
         raise _fail(path, exc) from None
     finally:
         if isinstance(buf, mmap.mmap):
-            buf.close()
+            # a view still held by a traceback keeps the file mapped until it is freed
+            with contextlib.suppress(BufferError):
+                buf.close()
 
 
 def read_exports(path: str | Path) -> Exports:
@@ -1036,11 +1045,7 @@ def read_exports(path: str | Path) -> Exports:
 
     It reads the same bytes as :func:`read_symbols` and raises the same errors.
     """
-    buf, size = _open(path)
-    try:
-        if size < 16:
-            raise _MalformedError("not an ELF file (too short)" if size else "empty file")
-        reader = _Reader(buf, 0, size)
+    with _reading(path) as reader:
         if not reader.sections:
             image = _read_without_sections(path)
         else:
@@ -1053,13 +1058,6 @@ def read_exports(path: str | Path) -> Exports:
                 dynsym_sec, "dynamic symbol table (.dynsym)", reader.symbol_versions(defs)
             )
             return Exports(str(path), reader.machine, defs, *columns)
-    except _ERRORS as exc:
-        raise _fail(path, exc) from None
-    finally:
-        if isinstance(buf, mmap.mmap):
-            # a view still held by a traceback keeps the file mapped until it is freed
-            with contextlib.suppress(BufferError):
-                buf.close()
     syms = image.exported()
     return Exports(
         image.path,
@@ -1084,11 +1082,7 @@ def read_export_set(path: str | Path, *, weak: bool = False) -> ExportSet | None
     not ASCII): :func:`read_exports` reads those. It raises the errors of
     :func:`read_exports` for the same bytes.
     """
-    buf, size = _open(path)
-    try:
-        if size < 16:
-            raise _MalformedError("not an ELF file (too short)" if size else "empty file")
-        reader = _Reader(buf, 0, size)
+    with _reading(path) as reader:
         if not reader.sections:
             return None
         dynsym_sec = reader.find(SHT_DYNSYM)
@@ -1097,12 +1091,6 @@ def read_export_set(path: str | Path, *, weak: bool = False) -> ExportSet | None
             reader.version_needs()
             return ExportSet(reader.machine, [], frozenset(), [] if weak else None)
         return reader.export_set(dynsym_sec, "dynamic symbol table (.dynsym)", weak=weak)
-    except _ERRORS as exc:
-        raise _fail(path, exc) from None
-    finally:
-        if isinstance(buf, mmap.mmap):
-            with contextlib.suppress(BufferError):
-                buf.close()
 
 
 def _read_without_sections(path: str | Path) -> ElfImage:
