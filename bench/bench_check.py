@@ -245,9 +245,7 @@ def main() -> int:
         print(f"visgen runs as: {' '.join(visgen_command())}")
         env = child_env(tmp)
         floor = floor_ratio(library, args.runs, env)
-        print(
-            f"{'floor':16s} median ratio {floor:.2f} (`visgen --version`: start-up only)"
-        )
+        print(f"{'floor':16s} median ratio {floor:.2f} (`visgen --version`: start-up only)")
         worst = 0.0
         for label, manifest, target in (
             ("(a) maintainer", small, 1.2),

@@ -272,31 +272,40 @@ def _strings_at(text: str, offsets: Sequence[int], what: str) -> list[str]:
 
 
 def _names_in(holder: list[str], offsets: Sequence[int], what: str) -> list[str]:
-    """The strings at ``offsets`` of a decoded string table, each once (in table order),
-    as a set of names rather than row by row: one split of the table, then the strings
-    that start at one of the offsets. An offset inside a string (linkers merge string
-    tails: ``bar`` may point into ``foobar``) is looked up on its own.
+    """The strings at ``offsets`` of a decoded string table, each once (a string the
+    table stores twice, which no linker writes, is listed twice), as a set of names
+    rather than row by row: one split of the table, then the strings that start
+    at one of the offsets. An offset inside a string (linkers merge string tails:
+    ``bar`` may point into ``foobar``) is looked up on its own, as is the offset just
+    past the final NUL, which :func:`read_exports` reads as the empty name too.
 
     The table comes in ``holder`` (a list of one string, emptied here), so that the
     caller holds no reference to it: it is freed once split, which lowers the peak
     memory of a large check by its size (3 MB for libLLVM); the set of offsets is made
     after the split for the same reason."""
     parts = holder.pop().split("\0")
-    tail = parts.pop()  # after the last NUL: "" for a well-formed table
+    last = parts.pop()  # after the last NUL: "" for a well-formed table, else unterminated
     wanted = set(offsets)
 
     def starts() -> Iterator[int]:
-        return map(
-            operator.add, itertools.accumulate(map(len, parts), initial=0), itertools.count()
-        )
+        cum = itertools.accumulate(map(len, parts), initial=0)
+        return itertools.islice(map(operator.add, cum, itertools.count()), len(parts))
 
     keep = bytes(map(wanted.__contains__, starts()))
     names = list(itertools.compress(parts, keep))
     if len(names) < len(wanted):
         inside = sorted(wanted.difference(itertools.compress(starts(), keep)))
-        text = "\0".join([*parts, tail])
-        names.extend(_cstring(text, o, what) for o in inside)
+        text = "\0".join([*parts, last])
+        names.extend(_cstring_or_end(text, o, what) for o in inside)
     return names
+
+
+def _cstring_or_end(text: str, o: int, what: str) -> str:
+    """:func:`_cstring`, with the empty name at the very end of a table that ends with a
+    NUL (where :func:`read_exports` finds one)."""
+    if o == len(text) and text.endswith("\0"):
+        return ""
+    return _cstring(text, o, what)
 
 
 def _slow_name(strtab: bytes, o: int, what: str) -> str:
@@ -462,8 +471,9 @@ class ExportSet(NamedTuple):
     """The exported dynamic symbols of a file as a set of names: what
     :func:`read_export_set` gives ``visgen check`` when it needs no row-by-row view.
 
-    ``names`` holds each exported name once, in no particular order, without the
-    version-node markers; ``versions`` the distinct ``(version, version_hidden)`` pairs
+    ``names`` holds each exported name once (twice if the string table stores it
+    twice, which no linker does), in no particular order, without the version-node
+    markers; ``versions`` the distinct ``(version, version_hidden)`` pairs
     of those symbols (``(None, False)`` for unversioned ones); ``weak`` (when asked
     for) ``(name, binding, type)`` of each exported ``STB_WEAK`` or ``STB_GNU_UNIQUE``
     symbol.

@@ -797,13 +797,6 @@ def test_extracted_manifests(
 
 
 @pytest.mark.toolchain
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="_check_shared_as_set unpacks `(node,) = nodes` for a library without export "
-    "groups (nodes is empty) when the binary's exports are under one version (here: "
-    "unversioned): ValueError instead of an unexpected-export per name",
-)
 def test_library_without_export_groups(
     binaries: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -815,13 +808,6 @@ def test_library_without_export_groups(
 
 
 @pytest.mark.toolchain
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a .dynsym row whose st_name equals the size of .dynstr: read_exports reads it "
-    "as the empty name (the row path reports an unexpected-export for ''), "
-    "read_export_set leaves the row out (the set path reports nothing for it)",
-)
 def test_name_at_the_end_of_the_string_table(
     binaries: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
