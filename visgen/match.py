@@ -425,7 +425,11 @@ class PatternIndex:
         if any(not frags for frags in self._cxx_frags):
             return list(mangled)
         blob = "\0" + "\0".join(mangled) + "\0"
-        found: dict[str, None] = {}
+        # an exact C++ entry spelling a mangled name the demangler rejects (which stands
+        # for itself) holds no fragment of its own: look for the name itself
+        found: dict[str, None] = dict.fromkeys(
+            k for k in self._cxx_exact if is_mangled(k) and f"\0{k}\0" in blob
+        )
         for frags in dict.fromkeys(self._cxx_frags):
             key, others = frags[-1], frags[:-1]
             at = blob.find(key)
@@ -511,12 +515,14 @@ class PatternIndex:
         cxx = self._cxx
         for j in itertools.compress(range(len(ks)), hit):
             entry = exact_hits[j] if exact_hits is not None else None
-            if entry is not None:  # an exact C++ name: the patterns are not looked at
-                cand = (order[entry], entry)
-            else:
-                m = rx_hits[j]  # type: ignore[index]
-                assert m is not None  # a row of ``hit``
-                cand = cxx[m.lastindex - 1 if m.lastindex else 0]
+            if entry is not None:
+                # an exact C++ name wins over every pattern, C globs too (GNU ld looks up
+                # exact names, C and C++, before any wildcard), as in :meth:`match`
+                best[ks[j]] = (order[entry], entry)
+                continue
+            m = rx_hits[j]  # type: ignore[index]
+            assert m is not None  # a row of ``hit``
+            cand = cxx[m.lastindex - 1 if m.lastindex else 0]
             k = ks[j]
             if cand[0] < best[k][0]:
                 best[k] = cand

@@ -964,16 +964,6 @@ def _index(*specs: tuple[str, EntryKind]) -> tuple[PatternIndex, list[ExportEntr
     return PatternIndex(entries), entries
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="PatternIndex.match() lets an exact C++ name win over every pattern (GNU ld's "
-    "rule: exact names, C and C++, before wildcards); match_list (and so claims and both "
-    "check paths) ranks it by manifest order against the C globs, but above every C++ "
-    "pattern: _ZN2cx* before cx::touch() takes _ZN2cx5touchEv in bulk, cx::touch() one "
-    "by one; with cxx '*', optional '_ZN2cx6helperE[ixZ]', cxx 'cx::helper(int)' the "
-    "bulk answer is the glob, which neither ordering gives",
-)
 @pytest.mark.parametrize(
     ("specs", "name"),
     [
@@ -989,13 +979,6 @@ def test_exact_cxx_names_in_bulk(specs: list[tuple[str, EntryKind]], name: str) 
     assert index.match_list([name]) == [index.match(name)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a C++ entry naming a _Z name the demangler rejects (which stands for itself, "
-    "visgen.demangle): match() claims the name, match_list does not (the fragment "
-    "prefilter wants '7_Zbogus' inside '_Zbogus' and never demangles it)",
-)
 def test_cxx_entry_for_an_unmangleable_name() -> None:
     index, entries = _index(("_Zbogus", "cxx"))
     assert index.match("_Zbogus") is entries[0]
