@@ -245,7 +245,7 @@ def _names(strtab: bytes, offsets: Sequence[int], what: str) -> list[str]:
                 o = offsets[k]
                 end = text.find("\0", o) if o < nstr else -1
                 if end < 0:
-                    msg = f"{what} entry {k + 1} has string index {o} outside its string table"
+                    msg = f"{what}: string index {o} is outside its string table"
                     raise _MalformedError(msg)
                 out[k] = text[o:end]
     return out  # type: ignore[return-value]
@@ -742,6 +742,9 @@ class _Reader:
     def export_set(self, sec: _Section, what: str, *, weak: bool) -> ExportSet | None:
         """:class:`ExportSet` of the symbol table ``sec`` (see :func:`read_export_set`);
         None where it does not apply (a string table that is not ASCII)."""
+        # the version sections first, as read_exports reads them (the same error first)
+        defs = self.version_defs()
+        self.version_needs()
         strsec = self._linked(sec, what)
         rows = self._exported_rows(sec, what)
         if rows is None:
@@ -756,8 +759,6 @@ class _Reader:
         finally:
             strtab.release()
         self._forget(strsec)
-        defs = self.version_defs()
-        self.version_needs()
         version_of = self._version_namer(defs)
         raw = self._raw_versions(count)
         versions: frozenset[tuple[str | None, bool]] = frozenset()
