@@ -139,7 +139,12 @@ def test_skip_destroy_is_observed_not_asserted(main_job: tuple[Path, str]) -> No
         timeout=120,
         check=False,
     )
-    assert "skip-destroy: dlclose returned with" in proc.stdout
-    # survived (0) or killed by a signal (SIGSEGV, as observed on x86-64 glibc); never a
+    # survived (0) or killed by a signal (SIGSEGV, as observed on x86-64 glibc: a worker
+    # can fault in the unmapped code before the host prints a word); never a
     # Python-level error
-    assert proc.returncode == 0 or proc.returncode < 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    if proc.returncode == 0:
+        assert "skip-destroy: dlclose returned with" in proc.stdout
+        assert "skip-destroy: survived 0.5 s" in proc.stdout
+    else:
+        assert proc.returncode < 0, proc.stdout + proc.stderr
