@@ -307,9 +307,21 @@ macro(_visgen_load_info fn manifest library gen_dir)
     endif()
   endif()
   include("${_visgen_info_file}")
-  # editing the manifest re-runs configure, then regenerates and relinks what changed
-  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${manifest}")
+  # the export header, written by the run above (it depends on the manifest alone)
+  set(_visgen_header_source "${_visgen_info_dir}/${library}/${_visgen_header}")
+  # editing the manifest re-runs configure, then regenerates and relinks what changed;
+  # so does a change of the templates or of visgen itself (the header is written then)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${manifest}"
+               ${_VISGEN_TEMPLATE_FILES} ${_VISGEN_GENERATOR_FILES})
 endmacro()
+
+# Puts the export header where the targets include it: a copy of the one the configure
+# run wrote, made only when it differs (an unchanged header recompiles nothing).
+function(_visgen_copy_header header)
+  get_filename_component(_dir "${header}" DIRECTORY)
+  file(MAKE_DIRECTORY "${_dir}")
+  file(COPY_FILE "${_visgen_header_source}" "${header}" ONLY_IF_DIFFERENT)
+endfunction()
 
 function(_visgen_parse_common fn)
   # (caller's ARG_MANIFEST / ARG_LIBRARY / ARG_CHECK are normalised here)
@@ -457,10 +469,8 @@ function(visgen_add_library name)
 
   set(_targets "")
   set(_registration_owner "")
-  set(_header "${_gen}/${_visgen_header}")
-  _visgen_generate_command(MANIFEST "${ARG_MANIFEST}" LIBRARY "${ARG_LIBRARY}" VARIANT static
-    DIR "${_gen}" OUTPUTS "${_header}" COMMENT "visgen: generating ${_visgen_header}")
-  add_custom_target(${name}_visgen_header DEPENDS "${_header}")
+  _visgen_copy_header("${_gen}/${_visgen_header}")
+  add_custom_target(${name}_visgen_header)  # kept for projects that depend on it
   list(APPEND _targets ${name}_visgen_header)
 
   # the objects, compiled once per kind of variant
@@ -624,8 +634,8 @@ function(visgen_apply)
   _visgen_set_visibility(${_target} ${_visgen_visibility} ${_visgen_inlines_hidden})
   target_include_directories(${_target} PUBLIC "$<BUILD_INTERFACE:${_gen}>")
 
-  set(_header "${_gen}/${_visgen_header}")
-  set(_outputs "${_header}")
+  _visgen_copy_header("${_gen}/${_visgen_header}")
+  set(_outputs "")
   if(ARG_VARIANT STREQUAL "static")
     target_compile_definitions(${_target} PUBLIC ${_visgen_macro_prefix}_STATIC_DEFINE)
   elseif(ARG_VARIANT STREQUAL "registered")
@@ -634,7 +644,6 @@ function(visgen_apply)
     target_compile_definitions(${_target} PRIVATE ${_visgen_export_define})
     _visgen_def_decides(${_target})
   endif()
-  set(_generate_variant static)  # the header only
   if(NOT ARG_VARIANT STREQUAL "static")
     set(_linker_file "${_gen}/${_visgen_linker_file_${_key}}")
     if(ARG_VARIANT MATCHES "registered")
@@ -644,7 +653,6 @@ function(visgen_apply)
                             "source is compiled; that needs visgen_add_library(), or exact names")
       endif()
       # the registration source is compiled with the target, so it is generated up front
-      set(_generate_variant ${ARG_VARIANT})
       set(_registration "${_gen}/${_visgen_registration_file}")
       list(APPEND _outputs "${_registration}" "${_linker_file}")
       target_sources(${_target} PRIVATE "${_registration}")
@@ -675,8 +683,10 @@ function(visgen_apply)
       VERBATIM)
     _visgen_wire_linker_file(${_target} "${_linker_file}" "${ARG_MANIFEST}" ${_mode})
   endif()
-  _visgen_generate_command(MANIFEST "${ARG_MANIFEST}" LIBRARY "${ARG_LIBRARY}" VARIANT ${_generate_variant}
-    DIR "${_gen}" OUTPUTS ${_outputs} COMMENT "visgen: generating the export files of ${_target}")
+  if(_outputs)
+    _visgen_generate_command(MANIFEST "${ARG_MANIFEST}" LIBRARY "${ARG_LIBRARY}" VARIANT ${ARG_VARIANT}
+      DIR "${_gen}" OUTPUTS ${_outputs} COMMENT "visgen: generating the export files of ${_target}")
+  endif()
   add_custom_target(${_target}_visgen_files DEPENDS ${_outputs})
   add_dependencies(${_target} ${_target}_visgen_files)
   if(ARG_CHECK AND NOT _type STREQUAL "OBJECT_LIBRARY")

@@ -5,7 +5,10 @@ time and writes a CMake script of ``set()`` lines describing the library (varian
 header, macro prefix, generated file names, which variants need the compiled objects
 to resolve patterns). CMake includes it, so the module never parses TOML itself. With
 ``*`` for LIBRARY, OUT is a folder that receives ``<library>.cmake`` for every library of
-the manifest (and nothing else), so one run serves a project's every call.
+the manifest, and the library's export header under ``<library>/`` (it depends on the
+manifest alone, so it is written here, at configure time, and CMake copies it where the
+targets include it: no Python start per library at build time), so one run serves a
+project's every call.
 
 ``visgen __postlink-check BINARY [check options]`` runs ``visgen check`` after a link and,
 like a linker that fails, removes the binary when the check fails, so the next build
@@ -105,12 +108,16 @@ def main_cmake_info(argv: Sequence[str]) -> int:
         write_if_changed(Path(out), text)
         return 0
     from visgen.manifest import load_manifest
+    from visgen.render import plan_library, render_artifacts
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     written = set()
     for library in load_manifest(manifest_path).libraries:
         text = library_info(library, platform)  # type: ignore[arg-type]
+        header = plan_library(library, platform, ["static"], None, None)  # type: ignore[arg-type]
+        for _ in render_artifacts(header.artifacts, folder / library.name, None):
+            pass
         write_if_changed(folder / f"{library.name}.cmake", text)
         written.add(f"{library.name}.cmake")
     for stale in folder.glob("*.cmake"):

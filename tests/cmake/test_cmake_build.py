@@ -188,6 +188,16 @@ def test_incremental_builds(tmp_path: Path, generator: str) -> None:
     configure_and_build(build, cmake=cmake, generator=generator, source=source)
     lib = build / "libdemo.so"
     before = lib.stat().st_mtime_ns
+    # the header is written at configure time: byte for byte what `visgen generate` writes
+    (header,) = build.glob("visgen/demo/demo/demo_export.h")
+    reference = tmp_path / "reference"
+    subprocess.run(
+        [sys.executable, "-m", "visgen", "generate", str(source / "visgen.toml"), "--out",
+         str(reference), "--library", "demo", "--platform", "linux", "--variant", "static"],
+        check=True,
+    )  # fmt: skip
+    assert header.read_bytes() == (reference / "demo" / "demo_export.h").read_bytes()
+    header_time = header.stat().st_mtime_ns
     noop = build_target(build, cmake)
     if generator == "Ninja":
         assert "no work to do" in noop.stdout
@@ -200,6 +210,8 @@ def test_incremental_builds(tmp_path: Path, generator: str) -> None:
     exports = dynamic_exports(lib)
     assert "demo_counter_next" not in exports
     assert exports["demo_add"] == "DEMO_1.0"
+    # the edit left the header's text alone: it is not rewritten (nothing recompiles)
+    assert header.stat().st_mtime_ns == header_time
 
 
 def test_entry_matching_nothing_fails_with_visgens_message(tmp_path: Path) -> None:
