@@ -18,6 +18,19 @@ if TYPE_CHECKING:
     from _pytest.reports import TestReport
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_visgen_cache(tmp_path_factory: pytest.TempPathFactory) -> Generator[None]:
+    """visgen caches every manifest it loads (visgen._cache): the tests' entries go to a
+    folder of their own (inherited by the CMake builds they run), not the user's cache."""
+    saved = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if saved is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = saved
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, TestReport, None]:
     outcome = yield

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from visgen.errors import UsageError
 
+# Not `from typing import TYPE_CHECKING`: importing typing costs every post-link check
+# (see visgen._lazy_literals); mypy treats any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 

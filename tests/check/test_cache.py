@@ -103,9 +103,14 @@ def test_the_same_content_elsewhere_has_its_own_locations(tmp_path: Path) -> Non
     assert lib.exports[0].entries[0].location.file == str(two)
 
 
-def test_small_manifests_are_not_cached(cache_home: Path) -> None:
-    load_manifest(VALID / "spec-example.toml")
-    assert not cache_home.exists()
+def test_small_manifests_are_cached_too(tmp_path: Path, cache_home: Path) -> None:
+    small = tmp_path / "visgen.toml"
+    small.write_bytes((VALID / "spec-example.toml").read_bytes())
+    parsed = load_manifest(small)
+    assert len(list(cache_home.glob("*.bin"))) == 1
+    cached = _cache.load(small)
+    assert cached is not None
+    assert _cache._same(cached, parsed)
 
 
 def test_off_switch(tmp_path: Path, cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
