@@ -50,15 +50,17 @@ Naming conventions: an *entry* is one cache file; its *key* says which manifest 
 which visgen it belongs to; its *digest* says which content.
 """
 
+# ruff: noqa: PTH103, PTH105, PTH108, PTH116, PTH117, PTH118, PTH119, PTH120, PTH123, PTH208
+# (os.path, not pathlib, on purpose: see the note above cache_dir)
 from __future__ import annotations
 
 import array
+import contextlib
 import marshal
 import mmap
 import os
 import sys
 import time
-from pathlib import Path
 
 from visgen.errors import ManifestError
 from visgen.model import (
@@ -78,6 +80,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any, BinaryIO
+
+    StrPath = str | os.PathLike[str]
 
     from visgen.model import EntryKind
 
@@ -106,27 +110,32 @@ _CHUNK = 1 << 20
 _NO_LINE = -1
 
 
-def cache_dir() -> Path | None:
+# Paths here are strings handled with os and os.path, not pathlib: a check loads its
+# manifest through this module, and importing pathlib (with urllib.parse) costs every
+# check about 6 ms of start-up.
+
+
+def cache_dir() -> str | None:
     """The cache folder, or None when the cache is off or has no home."""
     if os.environ.get("VISGEN_NO_CACHE", "") not in ("", "0"):
         return None
-    xdg = Path(os.environ.get("XDG_CACHE_HOME", ""))
-    if xdg.is_absolute():
-        return xdg / "visgen"
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(xdg):
+        return os.path.join(xdg, "visgen")
     home = os.environ.get("HOME", "")  # the XDG spec: a relative value is ignored
-    return Path(home, ".cache", "visgen") if home else None
+    return os.path.join(home, ".cache", "visgen") if home else None
 
 
 def _code_stamp() -> list[tuple[str, int, int]]:
-    here = Path(__file__).parent
+    here = os.path.dirname(__file__)
     out = []
     for name in ("_cache.py", "manifest.py", "model.py", "_toml_lines.py"):
-        st = (here / name).stat()
+        st = os.stat(os.path.join(here, name))
         out.append((name, st.st_size, st.st_mtime_ns))
     return out
 
 
-def _key(path: Path) -> tuple[Any, ...]:
+def _key(path: StrPath) -> tuple[Any, ...]:
     from visgen import __version__
 
     return (
@@ -134,8 +143,8 @@ def _key(path: Path) -> tuple[Any, ...]:
         _FORMAT,
         __version__,
         sys.version,
-        str(path.resolve()),
-        path.name,
+        os.path.realpath(path),
+        os.path.basename(path),
         _code_stamp(),
     )
 
@@ -163,18 +172,18 @@ def _sha256(size: int) -> Any:
     return sha256()
 
 
-def _entry_path(folder: Path, key: tuple[Any, ...]) -> Path:
+def _entry_path(folder: str, key: tuple[Any, ...]) -> str:
     text = repr(key).encode()
     h = _sha256(len(text))
     h.update(text)
     name: str = h.hexdigest()[:32]
-    return folder / (name + ".bin")
+    return os.path.join(folder, name + ".bin")
 
 
-def _digest(path: Path) -> tuple[bytes, int]:
+def _digest(path: StrPath) -> tuple[bytes, int]:
     """SHA-256 of the file's bytes, read in chunks (no copy of a large file in memory)."""
     size = 0
-    with path.open("rb", buffering=0) as fh:
+    with open(path, "rb", buffering=0) as fh:
         expected = os.fstat(fh.fileno()).st_size
         h = _sha256(expected)
         buf = bytearray(min(_CHUNK, expected + 1))  # (a zero-filled MiB for 10 KB costs RSS)
@@ -185,8 +194,8 @@ def _digest(path: Path) -> tuple[bytes, int]:
     return h.digest(), size
 
 
-def _status(path: Path) -> tuple[int, ...]:
-    st = path.stat()
+def _status(path: StrPath) -> tuple[int, ...]:
+    st = os.stat(path)
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
@@ -197,7 +206,7 @@ def _trusted(status: tuple[int, ...], read_at_ns: int) -> bool:
     return read_at_ns - changed > RACY_SECONDS * 1_000_000_000
 
 
-def load(path: Path) -> Manifest | None:
+def load(path: StrPath) -> Manifest | None:
     """The cached model of the manifest at ``path``, or None (see the module docstring)."""
     folder = cache_dir()
     if folder is None:
@@ -208,7 +217,7 @@ def load(path: Path) -> Manifest | None:
             return None
         key = _key(path)
         target = _entry_path(folder, key)
-        with target.open("rb") as fh:
+        with open(target, "rb") as fh:
             header = marshal.load(fh)  # noqa: S302 (our own cache)
             magic, entry_key, digest, entry_status, trusted, payload, lengths = header
             if magic != _MAGIC or entry_key != key:
@@ -225,7 +234,7 @@ def load(path: Path) -> Manifest | None:
         return None
 
 
-def stamp(path: Path) -> tuple[tuple[int, ...], int] | None:
+def stamp(path: StrPath) -> tuple[tuple[int, ...], int] | None:
     """The file's status and the time now: taken before a manifest is parsed and given
     to :func:`store`, which caches the model only if the file has not changed since."""
     try:
@@ -234,7 +243,7 @@ def stamp(path: Path) -> tuple[tuple[int, ...], int] | None:
         return None
 
 
-def store(path: Path, manifest: Manifest, before: tuple[tuple[int, ...], int] | None) -> None:
+def store(path: StrPath, manifest: Manifest, before: tuple[tuple[int, ...], int] | None) -> None:
     """Cache ``manifest``, parsed from ``path`` after :func:`stamp` gave ``before``
     (nothing happens if it cannot be done)."""
     folder = cache_dir()
@@ -255,35 +264,40 @@ def store(path: Path, manifest: Manifest, before: tuple[tuple[int, ...], int] | 
             return
         key = _key(path)
         target = _entry_path(folder, key)
-        folder.mkdir(parents=True, exist_ok=True)
+        os.makedirs(folder, exist_ok=True)
         _write(target, (_MAGIC, key, digest, status, _trusted(status, read_at), payload), blobs)
         _prune(folder)
     except (OSError, ValueError, TypeError):
         return
 
 
-def _write(target: Path, header: tuple[Any, ...], blobs: list[bytes]) -> None:
+def _write(target: str, header: tuple[Any, ...], blobs: list[bytes]) -> None:
     """Write an entry atomically (a temporary file, then a rename): the header (with the
     blobs' lengths), then the blobs."""
     data = marshal.dumps((*header, [len(b) for b in blobs]))
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    folder, name = os.path.split(target)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
-        with tmp.open("wb") as fh:
+        with open(tmp, "wb") as fh:
             fh.write(data)
-            for blob in blobs:
-                fh.write(blob)
-        tmp.replace(target)
+            fh.writelines(blobs)
+        os.replace(tmp, target)
     finally:
-        tmp.unlink(missing_ok=True)
+        _unlink(tmp)
 
 
-def _prune(folder: Path) -> None:
-    entries = list(folder.glob("*.bin"))
+def _unlink(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def _prune(folder: str) -> None:
+    entries = [os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".bin")]
     if len(entries) <= MAX_ENTRIES:
         return
-    aged = sorted(entries, key=lambda p: p.stat().st_mtime_ns)
+    aged = sorted(entries, key=lambda p: os.stat(p).st_mtime_ns)
     for old in aged[: len(entries) - MAX_ENTRIES]:
-        old.unlink(missing_ok=True)
+        _unlink(old)
 
 
 # -- the compact form --------------------------------------------------------------------

@@ -17,8 +17,9 @@ does not take a rejected library for an up-to-date one.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
-from pathlib import Path
 
 from visgen.errors import UsageError
 
@@ -103,6 +104,8 @@ def main_cmake_info(argv: Sequence[str]) -> int:
     if platform not in ("linux", "macos", "windows"):
         msg = f"unknown platform {platform!r}"
         raise UsageError(msg)
+    from pathlib import Path  # configure time only: a post-link check never needs it
+
     from visgen.write import write_if_changed
 
     if library_name != "*":
@@ -137,7 +140,8 @@ def postlink_check(argv: Sequence[str]) -> int:
         raise UsageError(msg)
     status = main(["check", *argv])
     if status != 0:
-        binary = Path(argv[0])
-        binary.unlink(missing_ok=True)
+        binary = argv[0]
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(binary)  # noqa: PTH108 (no pathlib: a post-link check's start-up)
         sys.stderr.write(f"visgen: removed {binary}: it does not match the manifest (see above)\n")
     return status

@@ -21,8 +21,8 @@ from __future__ import annotations
 import bisect
 import itertools
 import operator
+import os
 from itertools import repeat
-from pathlib import Path
 
 from visgen.demangle import demangle_many, is_mangled
 from visgen.elf import (
@@ -43,6 +43,7 @@ from visgen.presets import preset_globs, toolchain_names
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from pathlib import Path
     from typing import Literal
 
     from visgen.elf import Exports, SymbolTable
@@ -82,7 +83,7 @@ def is_vague_linkage(name: str, binding: str, sym_type: str) -> bool:
 
 def python_module_name(path: str | Path) -> str:
     """``_core`` for ``_core.cpython-311-x86_64-linux-gnu.so`` or ``_core.abi3.so``."""
-    return Path(path).name.split(".", 1)[0]
+    return os.path.basename(os.fspath(path)).split(".", 1)[0]  # noqa: PTH119 (no pathlib: start-up)
 
 
 class _Exported:

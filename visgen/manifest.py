@@ -15,8 +15,8 @@ Every message names the file, the line, the dotted key path and the bad value.
 from __future__ import annotations
 
 import itertools
+import os
 import re
-from pathlib import Path
 
 from visgen.errors import ManifestError, NoManifestTableError
 from visgen.findings import Finding
@@ -38,6 +38,7 @@ from visgen.model import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
+    from pathlib import Path
     from typing import Any, TypeGuard, cast
 
     from visgen._toml_lines import KeyPath, LineIndex
@@ -467,6 +468,8 @@ def _patterns_overlap(pattern: str, name: str) -> bool:
 
 def find_manifest(directory: Path | None = None) -> Path:
     """``visgen.toml`` in ``directory`` (default: cwd), else a pyproject.toml with [tool.visgen]."""
+    from pathlib import Path  # not at the top: a check given its manifest never needs it
+
     base = directory or Path()
     candidate = base / "visgen.toml"
     if candidate.is_file():
@@ -534,6 +537,8 @@ def read_manifest(path: str | Path) -> tuple[Manifest, tuple[Finding, ...]]:
     Raises :class:`ManifestError` (listing every load error) when the file cannot be
     turned into a model.
     """
+    from pathlib import Path  # not at the top: a manifest from the cache is never read
+
     path = Path(path)
     doc, lines, prefix = _read_document(path)
     col = _Collector(str(path), lines, prefix)
@@ -559,7 +564,8 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
     """
     from visgen import _cache
 
-    source = Path(path) if path is not None else find_manifest()
+    # a string, not a Path: importing pathlib costs every check about 6 ms of start-up
+    source = os.fspath(path) if path is not None else find_manifest()
     cached = _cache.load(source)
     if cached is not None:
         return cached

@@ -142,7 +142,7 @@ def test_an_unusable_cache_folder_is_ignored(
 def test_a_relative_xdg_value_falls_back_to_home(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
     monkeypatch.setenv("HOME", "/home/someone")
-    assert _cache.cache_dir() == Path("/home/someone/.cache/visgen")
+    assert _cache.cache_dir() == "/home/someone/.cache/visgen"
 
 
 def test_a_manifest_with_errors_is_never_cached(tmp_path: Path, cache_home: Path) -> None:
