@@ -316,11 +316,10 @@ macro(_visgen_load_info fn manifest library gen_dir)
 endmacro()
 
 # Puts the export header where the targets include it: a copy of the one the configure
-# run wrote, made only when it differs (an unchanged header recompiles nothing).
+# run wrote, which configure_file writes only when it differs (an unchanged header
+# recompiles nothing; file(COPY_FILE) would need CMake 3.21).
 function(_visgen_copy_header header)
-  get_filename_component(_dir "${header}" DIRECTORY)
-  file(MAKE_DIRECTORY "${_dir}")
-  file(COPY_FILE "${_visgen_header_source}" "${header}" ONLY_IF_DIFFERENT)
+  configure_file("${_visgen_header_source}" "${header}" COPYONLY)
 endfunction()
 
 function(_visgen_parse_common fn)
