@@ -35,3 +35,8 @@ if ! .venv/bin/python -c "import visgen, jinja2, elftools, pytest, scikit_build_
   .venv/bin/python -m pip install -q -e '.[dev]'
   touch .venv/.visgen-installed
 fi
+# The oldest CMake the module supports (Visgen.cmake refuses anything older), kept apart
+# from the venv's current PyPI cmake; tests/cmake builds a project with it.
+if [ ! -x .venv/cmake-oldest/cmake/data/bin/cmake ]; then
+  .venv/bin/python -m pip install -q --no-deps --target .venv/cmake-oldest 'cmake==3.20.5'
+fi

@@ -39,6 +39,8 @@ def _pypi_cmake() -> str | None:
 
 
 CMAKES = {"system": _system_cmake, "pypi": _pypi_cmake}
+OLDEST_CMAKE = ROOT / ".venv" / "cmake-oldest" / "cmake" / "data" / "bin" / "cmake"
+"""CMake 3.20.5, the oldest the module accepts, which scripts/_setup.sh installs."""
 
 
 def _linker_tool(linker: str) -> str:
@@ -172,6 +174,21 @@ def test_matrix(
     build = tmp_path / "build"
     configure_and_build(build, cmake=cmake, generator=generator, compiler=compiler, linker=linker)
     assert_variants(build)
+
+
+def test_oldest_supported_cmake(tmp_path: Path) -> None:
+    """Visgen.cmake accepts CMake 3.20: a build with 3.20 itself (no command of a later
+    release may slip in), its exports, and a no-op rebuild."""
+    if not OLDEST_CMAKE.is_file():
+        pytest.skip(f"needs CMake 3.20 at {OLDEST_CMAKE} (scripts/_setup.sh installs it)")
+    version = subprocess.run(
+        [str(OLDEST_CMAKE), "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    assert version.startswith("cmake version 3.20."), version
+    build = tmp_path / "build"
+    configure_and_build(build, cmake=str(OLDEST_CMAKE))
+    assert_variants(build)
+    assert "no work to do" in build_target(build, str(OLDEST_CMAKE)).stdout
 
 
 def _copy_project(tmp_path: Path) -> Path:
