@@ -46,7 +46,7 @@ from visgen.demangle import demangle_many, is_mangled
 # check (see visgen._lazy_literals); mypy treats any name TYPE_CHECKING as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     from visgen.model import ExportEntry
 
@@ -504,28 +504,31 @@ class PatternIndex:
         ks = plain + candidates
         texts = list(map(names.__getitem__, plain))
         texts += map(known.__getitem__, cand_names)
-        # the look-ups in bulk; a Python-level step only for the names some entry claims
+        for j, cand, exact in self._cxx_hits(texts):
+            k = ks[j]
+            # an exact C++ name wins over every pattern, C globs too (GNU ld looks up
+            # exact names, C and C++, before any wildcard), as in :meth:`match`
+            if exact or cand[0] < best[k][0]:
+                best[k] = cand
+
+    def _cxx_hits(self, texts: Sequence[str]) -> Iterator[tuple[int, _Ranked, bool]]:
+        """For each of ``texts`` (demangled names) that a C++ entry claims: its position,
+        the entry with its manifest order, and whether the entry is an exact name. The
+        look-ups run in bulk; a Python-level step only for the texts some entry claims."""
         exact_hits = list(map(self._cxx_exact.get, texts)) if self._cxx_exact else None
         rx_hits = list(map(self._cxx_rx.fullmatch, texts)) if self._cxx_rx is not None else None
         if exact_hits is None or rx_hits is None:
             hit: Sequence[object] = exact_hits if exact_hits is not None else rx_hits or ()
         else:
             hit = list(map(operator.or_, map(bool, exact_hits), map(bool, rx_hits)))
-        order = self._order
-        cxx = self._cxx
-        for j in itertools.compress(range(len(ks)), hit):
+        for j in itertools.compress(range(len(texts)), hit):
             entry = exact_hits[j] if exact_hits is not None else None
             if entry is not None:
-                # an exact C++ name wins over every pattern, C globs too (GNU ld looks up
-                # exact names, C and C++, before any wildcard), as in :meth:`match`
-                best[ks[j]] = (order[entry], entry)
+                yield j, (self._order[entry], entry), True
                 continue
             m = rx_hits[j]  # type: ignore[index]
             assert m is not None  # a row of ``hit``
-            cand = cxx[m.lastindex - 1 if m.lastindex else 0]
-            k = ks[j]
-            if cand[0] < best[k][0]:
-                best[k] = cand
+            yield j, self._cxx[m.lastindex - 1 if m.lastindex else 0], False
 
     def claims(self, names: Sequence[str]) -> tuple[set[ExportEntry], list[str]]:
         """The entries that claim at least one of ``names``, and the names no entry
@@ -586,13 +589,7 @@ class PatternIndex:
                 demangled = demangle_many(picks)
             keys = plain + list(demangled)
             texts = plain + list(demangled.values())
-            hits: list[bool] = [False] * len(texts)
-            if self._cxx_exact:
-                hits = list(map(self._cxx_exact.__contains__, texts))
-            if self._cxx_rx is not None:
-                rx_hits = map(bool, map(self._cxx_rx.fullmatch, texts))
-                hits = list(map(operator.or_, rx_hits, hits))
-            special.update(dict.fromkeys(itertools.compress(keys, hits)))
+            special.update(dict.fromkeys(keys[j] for j, _, _ in self._cxx_hits(texts)))
         return list(special), demangled
 
     def match_names(
