@@ -62,6 +62,7 @@ import os
 import sys
 import time
 
+from visgen._pages import forget
 from visgen.errors import ManifestError
 from visgen.model import (
     BuildSettings,
@@ -443,10 +444,8 @@ class _Blobs:
         start, n = self._spans[index]
         assert self._map is not None  # a span exists, so the file was mapped
         data = self._map[start : start + n]
-        if n >= mmap.PAGESIZE and hasattr(mmap, "MADV_DONTNEED"):
-            # the copy is what is used: give the mapped pages back (they count as resident)
-            first = start - start % mmap.PAGESIZE
-            self._map.madvise(mmap.MADV_DONTNEED, first, start + n - first)
+        if n >= mmap.PAGESIZE:  # a large copy is what is used: the pages can go
+            forget(self._map, start, n)
         return data
 
     def all(self) -> list[bytes]:

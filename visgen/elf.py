@@ -39,6 +39,7 @@ import operator
 import struct
 import sys
 
+from visgen._pages import forget
 from visgen.errors import BinaryError
 
 # Not `from typing import TYPE_CHECKING`: importing typing costs the start-up of every
@@ -213,10 +214,7 @@ def _names_at(strtab: memoryview, offsets: Sequence[int], what: str) -> list[str
         text = str(strtab, "ascii")
     except UnicodeDecodeError:
         return _names(strtab.tobytes(), offsets, what)
-    ends = list(map(text.find, itertools.repeat("\0"), offsets))
-    if -1 in ends:
-        return _names(strtab.tobytes(), offsets, what)  # its message names the bad entry
-    return list(map(text.__getitem__, map(slice, offsets, ends)))
+    return _strings_at(text, offsets, what)
 
 
 def _names(strtab: bytes, offsets: Sequence[int], what: str) -> list[str]:
@@ -230,7 +228,7 @@ def _names(strtab: bytes, offsets: Sequence[int], what: str) -> list[str]:
     else:
         text = strtab.decode("utf-8", "surrogateescape")
         if len(text) != len(strtab):
-            return [_slow_name(strtab, o, what) for o in offsets]
+            return [_cstring_bytes(strtab, o, what) for o in offsets]
     parts = text.split("\0")
     cum = itertools.accumulate(map(len, parts), initial=0)
     starts = map(operator.add, cum, itertools.count())
@@ -239,15 +237,9 @@ def _names(strtab: bytes, offsets: Sequence[int], what: str) -> list[str]:
         by_start.pop(len(text) - len(parts[-1]), None)
     out = list(map(by_start.get, offsets))
     if None in out:
-        nstr = len(text)
         for k, name in enumerate(out):
             if name is None:
-                o = offsets[k]
-                end = text.find("\0", o) if o < nstr else -1
-                if end < 0:
-                    msg = f"{what}: string index {o} is outside its string table"
-                    raise _MalformedError(msg)
-                out[k] = text[o:end]
+                out[k] = _cstring(text, offsets[k], what)
     return out  # type: ignore[return-value]
 
 
@@ -262,13 +254,14 @@ def _cstring(text: str, o: int, what: str) -> str:
 
 def _strings_at(text: str, offsets: Sequence[int], what: str) -> list[str]:
     """The strings at ``offsets`` of a decoded string table, in order (one search for
-    each terminator, in C)."""
+    each terminator, in C); the offset just past a final NUL is the empty name, as in
+    :func:`_names`, and one outside the table an error."""
     ends = list(map(text.find, itertools.repeat("\0"), offsets))
+    names = list(map(text.__getitem__, map(slice, offsets, ends)))
     if -1 in ends:
-        for o, end in zip(offsets, ends, strict=True):
-            if end < 0:
-                _cstring(text, o, what)  # raises: the offset is outside the table
-    return list(map(text.__getitem__, map(slice, offsets, ends)))
+        for k in [k for k, end in enumerate(ends) if end < 0]:
+            names[k] = _cstring_or_end(text, offsets[k], what)
+    return names
 
 
 def _names_in(holder: list[str], offsets: Sequence[int], what: str) -> list[str]:
@@ -308,7 +301,8 @@ def _cstring_or_end(text: str, o: int, what: str) -> str:
     return _cstring(text, o, what)
 
 
-def _slow_name(strtab: bytes, o: int, what: str) -> str:
+def _cstring_bytes(strtab: bytes, o: int, what: str) -> str:
+    """:func:`_cstring` for a string table not decoded (not ASCII, or a few look-ups)."""
     end = strtab.find(b"\0", o) if o < len(strtab) else -1
     if end < 0:
         msg = f"{what}: string index {o} is outside its string table"
@@ -813,12 +807,8 @@ class _Reader:
     def _forget(self, sec: _Section) -> None:
         """Drop the mapped pages of a section that has been copied out, so that they leave
         the resident set (they are read again from the page cache if touched)."""
-        if isinstance(self.buf, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
-            start = self.base + sec.offset
-            first = start - start % mmap.PAGESIZE
-            end = min(start + sec.size, len(self.buf))
-            if end > first:
-                self.buf.madvise(mmap.MADV_DONTNEED, first, end - first)
+        if isinstance(self.buf, mmap.mmap):
+            forget(self.buf, self.base + sec.offset, sec.size)
 
     def release(self) -> None:
         """Unmap the file (when it is mapped); the reader can read nothing afterwards."""
@@ -856,13 +846,6 @@ class _Reader:
     def _strings(self, sec: _Section, what: str) -> bytes:
         return self._data(self._linked(sec, what), f"string table of {what}")
 
-    def _cstr(self, strtab: bytes, offset: int, what: str) -> str:
-        end = strtab.find(b"\0", offset)
-        if offset >= len(strtab) or end < 0:
-            msg = f"{what}: string index {offset} is outside its string table"
-            raise _MalformedError(msg)
-        return strtab[offset:end].decode("utf-8", "surrogateescape")
-
     def version_defs(self) -> tuple[VersionDef, ...]:
         sec = self.find(SHT_GNU_VERDEF)
         if sec is None:
@@ -881,7 +864,7 @@ class _Reader:
                 a = off + aux
                 for _j in range(cnt):
                     vda_name, vda_next = struct.unpack_from(self.e + "II", data, a)
-                    names.append(self._cstr(strtab, vda_name, what))
+                    names.append(_cstring_bytes(strtab, vda_name, what))
                     if vda_next == 0:
                         break
                     a += vda_next
@@ -915,7 +898,7 @@ class _Reader:
                     _h, _fl, other, vna_name, vna_next = struct.unpack_from(
                         self.e + "IHHII", data, a
                     )
-                    name = self._cstr(strtab, vna_name, what)
+                    name = _cstring_bytes(strtab, vna_name, what)
                     names.append(name)
                     self.need_index[other & 0x7FFF] = name
                     if vna_next == 0:
@@ -924,7 +907,7 @@ class _Reader:
             except struct.error as exc:
                 msg = f"{what} is truncated or has a bad offset"
                 raise _MalformedError(msg) from exc
-            out.append(VersionNeed(self._cstr(strtab, vn_file, what), tuple(names)))
+            out.append(VersionNeed(_cstring_bytes(strtab, vn_file, what), tuple(names)))
             if nxt == 0:
                 break
             off += nxt
