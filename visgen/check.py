@@ -42,7 +42,7 @@ from visgen.presets import preset_globs, toolchain_names
 # check (see visgen._lazy_literals); mypy treats any name TYPE_CHECKING as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Container, Iterable
     from pathlib import Path
     from typing import Literal
 
@@ -289,24 +289,9 @@ def _check_shared_as_set(
         # needs its 45,000 (see ExportGroup.deferred)
         index = PatternIndex(library.entries_for("linux") + ungrouped)
         claimed, unclaimed = index.claims(names)
-        unmatched = list(
-            itertools.compress(
-                index.entries, map(operator.not_, map(claimed.__contains__, index.entries))
-            )
-        )
-    allow = _allow_index(library)
-    allowed = allow.match_names(unclaimed) if allow is not None and unclaimed else {}
-    vague: dict[str, str] = {}  # name -> binding, in name order
-    if table.weak:
-        rows = sorted(row for row in table.weak if row[0] not in noise)
-        vague = {name: b for name, b, t in rows if is_vague_linkage(name, b, t)}
-    for name in unclaimed:
-        if name in allowed or name in vague:
-            continue  # a vague one is reported once, as vague-export, below
-        _unexpected(checker, name)
-    for name, binding in vague.items():
-        if name not in allowed:
-            _vague(checker, name, binding, vague_mode)
+        unmatched = _unclaimed_entries(index, claimed)
+    weak = [row for row in table.weak or () if row[0] not in noise]
+    _report_names(checker, library, unclaimed, weak)
     _report_unmatched(checker, checker.binary, unmatched, library)
     return True
 
@@ -371,47 +356,52 @@ def _check_shared(
     names = exported.names
     index = PatternIndex(entries)
     found = index.match_list(names)
-    # the entries that claimed no name: a set of those that did (identity-hashed) is
-    # cheaper than counting hits per entry, which nothing here reads
-    claimed = set(found)
-    unmatched = list(
+    unclaimed = sorted(set(itertools.compress(names, map(operator.not_, found))))
+    weak: list[tuple[str, str, str]] = []
+    if library.check.vague != "off":
+        # only weak and unique symbols can be vague (is_vague_linkage checks the rest)
+        rows = itertools.compress(
+            zip(names, exported.bindings, exported.types, strict=True),
+            map(_VAGUE_BINDINGS.__contains__, exported.bindings),
+        )
+        weak = list(rows)
+    _report_names(checker, library, unclaimed, weak)
+    _check_versions(checker, exported, library, found, frozenset(ungrouped))
+    _report_unmatched(checker, checker.binary, _unclaimed_entries(index, set(found)), library)
+
+
+def _unclaimed_entries(
+    index: PatternIndex, claimed: Container[ExportEntry | None]
+) -> list[ExportEntry]:
+    """The entries of ``index`` (in manifest order) that are not in ``claimed`` (a set of
+    entries, identity-hashed: cheaper than counting hits per entry)."""
+    return list(
         itertools.compress(
             index.entries, map(operator.not_, map(claimed.__contains__, index.entries))
         )
     )
+
+
+def _report_names(
+    checker: _Checker,
+    library: Library,
+    unclaimed: list[str],
+    weak: list[tuple[str, str, str]],
+) -> None:
+    """``unexpected-export`` for each name in ``unclaimed`` (sorted, each once) that is
+    neither allowed nor vague, then ``vague-export`` for each vague one among the
+    ``(name, binding, type)`` rows of the weak and unique symbols, in name order."""
     allow = _allow_index(library)
-    vague_mode = library.check.vague
-    unexpected = list(itertools.compress(range(len(names)), map(operator.not_, found)))
-    allowed = allow.match_names([names[k] for k in unexpected]) if allow is not None else {}
-    # only weak and unique symbols can be vague (is_vague_linkage checks the rest)
-    maybe_vague = (
-        list(
-            itertools.compress(
-                range(len(names)), map(_VAGUE_BINDINGS.__contains__, exported.bindings)
-            )
-        )
-        if vague_mode != "off"
-        else []
-    )
-    vague = {
-        k
-        for k in maybe_vague
-        if is_vague_linkage(names[k], exported.bindings[k], exported.types[k])
-    }
-    # in name order, each name once (a name exported under two versions is one finding)
-    vague_names = {
-        names[k]: exported.bindings[k]
-        for k in sorted(vague, key=lambda k: (names[k], exported.bindings[k]))
-    }
-    for name in sorted({names[k] for k in unexpected}):
-        if name in allowed or name in vague_names:
+    allowed = allow.match_names(unclaimed) if allow is not None and unclaimed else {}
+    # each name once (a name exported under two versions is one finding)
+    vague = {name: b for name, b, t in sorted(weak) if is_vague_linkage(name, b, t)}
+    for name in unclaimed:
+        if name in allowed or name in vague:
             continue  # a vague one is reported once, as vague-export, below
         _unexpected(checker, name)
-    for name, binding in sorted(vague_names.items()):
+    for name, binding in vague.items():
         if name not in allowed:
-            _vague(checker, name, binding, vague_mode)
-    _check_versions(checker, exported, library, found, frozenset(ungrouped))
-    _report_unmatched(checker, checker.binary, unmatched, library)
+            _vague(checker, name, binding, library.check.vague)
 
 
 def _check_versions(
