@@ -438,16 +438,11 @@ class ExportGroup(_Frozen):
         without a wildcard; no glob, C++ entry or optional name)."""
         if self.globs or self.cxx or self.optional:
             return False
-        return not any(map(_has_pattern_char, self.symbols)) and not any(
-            map(_has_pattern_char, self.data)
-        )
+        # ExportEntry.is_pattern's test, over every name at once
+        return _PATTERN_CHARS.search("\n".join(self.symbols + self.data)) is None
 
     def applies_to(self, platform: Platform) -> bool:
         return platform in self.platforms
-
-
-def _has_pattern_char(name: str) -> bool:
-    return "*" in name or "?" in name or "[" in name or "\0" in name
 
 
 class Registration(_Frozen):
@@ -602,8 +597,10 @@ class Library(_Frozen):
             groups = self.groups_for(platform)
             blob = None
             if all(g.is_exact for g in groups):
-                names = itertools.chain.from_iterable(g.symbols + g.data for g in groups)
-                blob = "\0".join(sorted(set(names))).encode("utf-8", "surrogatepass")
+                names = set(itertools.chain.from_iterable(g.symbols + g.data for g in groups))
+                # NUL joins the names: one holding a NUL (invalid) could not be told apart
+                if not any("\0" in n for n in names):
+                    blob = "\0".join(sorted(names)).encode("utf-8", "surrogatepass")
             self._derived[key] = blob
         return self._derived[key]
 
